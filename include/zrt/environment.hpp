@@ -1,0 +1,66 @@
+// Environment: ORT's process environment (logging, optional global thread pools).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct OrtEnv;
+
+namespace zrt {
+
+enum class LogLevel : int { Verbose = 0, Info = 1, Warning = 2, Error = 3, Fatal = 4 };
+
+// Called by ORT for each log message at or above the environment's level, from ORT's
+// threads: it must be thread-safe and must not throw.
+using LogCallback = std::function<void(LogLevel level, std::string_view category, std::string_view log_id,
+                                       std::string_view code_location, std::string_view message)>;
+
+// Global thread pools shared by every session on the environment (sessions then do
+// not create their own unless their options ask for per-session threads).
+struct GlobalThreadPools {
+  int intra_op_threads = 0;  // 0: ORT's default (one per physical core)
+  int inter_op_threads = 0;
+  bool allow_spinning = true;
+  std::string intra_op_affinity;  // ORT's affinity string, e.g. "1;2"; empty: none
+  bool denormal_as_zero = false;
+};
+
+struct EnvironmentOptions {
+  LogLevel log_level = LogLevel::Warning;
+  std::string log_id = "zrt";
+  LogCallback log_callback;  // empty: ORT logs to stderr
+  std::optional<GlobalThreadPools> global_thread_pools;
+};
+
+// Shared handle: copies refer to the same ORT environment, and every Session made
+// from it keeps it alive, so destroying the Environment object first is safe.
+// ORT allows one environment per process: a second one created while the first is
+// alive shares the first's logging and thread pools.
+class Environment {
+ public:
+  Environment();
+  explicit Environment(EnvironmentOptions options);
+
+  // The environment that sessions made without one use (created on first use).
+  static Environment default_environment();
+
+  const EnvironmentOptions& options() const noexcept;
+  bool has_global_thread_pools() const noexcept { return options().global_thread_pools.has_value(); }
+  OrtEnv* handle() const noexcept;
+
+  struct State;
+  const std::shared_ptr<State>& state() const noexcept { return state_; }
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// The ORT version string of the loaded library, e.g. "1.29.0".
+std::string ort_version();
+// The ORT C API version zrt was built against (ORT_API_VERSION).
+int ort_api_version() noexcept;
+
+}  // namespace zrt

@@ -1,0 +1,63 @@
+// IoBinding: inputs and outputs bound once to memory, then run many times.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zrt/memory.hpp"
+#include "zrt/session.hpp"
+#include "zrt/value.hpp"
+
+struct OrtIoBinding;
+
+namespace zrt {
+
+// One binding per thread: a run writes the binding's outputs. Keeps its session alive.
+// Bound views borrow caller memory, which must outlive the runs.
+class IoBinding {
+ public:
+  explicit IoBinding(const Session& session);
+  IoBinding(IoBinding&&) noexcept;
+  IoBinding& operator=(IoBinding&&) noexcept;
+  IoBinding(const IoBinding&) = delete;
+  IoBinding& operator=(const IoBinding&) = delete;
+  ~IoBinding();
+
+  // Inputs are checked against the model (type, rank, fixed dims) when bound.
+  void bind_input(std::string_view name, const Value& value);
+  void bind_input(std::size_t index, const Value& value);
+  template <Element T>
+  void bind_input(std::string_view name, const TensorView<T>& view) {
+    bind_input(name, Value::view(view));
+  }
+  // Outputs: into a caller tensor (written in place by each run) ...
+  void bind_output(std::string_view name, const Value& value);
+  void bind_output(std::size_t index, const Value& value);
+  template <Element T>
+  void bind_output(std::string_view name, const TensorView<T>& view) {
+    bind_output(name, Value::view(view));
+  }
+  // ... or to a memory location, where ORT allocates it (shape may change per run).
+  void bind_output(std::string_view name, const MemoryInfo& memory);
+
+  void synchronize_inputs();
+  void synchronize_outputs();
+  void clear_inputs();
+  void clear_outputs();
+
+  // The bound outputs after a run, in binding order (shares ORT's buffers).
+  std::vector<Value> outputs() const;
+  std::vector<std::string> output_names() const;
+
+  const Session& session() const noexcept { return session_; }
+  OrtIoBinding* handle() const noexcept { return handle_; }
+
+ private:
+  std::size_t checked_index(std::string_view name, bool input) const;
+  Session session_;
+  OrtIoBinding* handle_ = nullptr;
+};
+
+}  // namespace zrt

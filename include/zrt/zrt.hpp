@@ -1,0 +1,13 @@
+// zrt: the umbrella header.
+#pragma once
+
+#include "zrt/element.hpp"
+#include "zrt/environment.hpp"
+#include "zrt/error.hpp"
+#include "zrt/io_binding.hpp"
+#include "zrt/memory.hpp"
+#include "zrt/run_options.hpp"
+#include "zrt/session.hpp"
+#include "zrt/session_options.hpp"
+#include "zrt/shape.hpp"
+#include "zrt/value.hpp"
