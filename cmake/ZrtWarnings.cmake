@@ -2,6 +2,10 @@
 function(zrt_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion
                                            -Wshadow -Wnon-virtual-dtor)
+  # GCC 12 reports -Wrestrict falsely inside std::string concatenation (GCC bug 105329).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(ZRT_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

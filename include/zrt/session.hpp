@@ -108,9 +108,6 @@ class Outputs {
   friend class Session;
   std::vector<Value> values_;
   std::vector<std::string> names_;
-  // Which slots were allocated by ORT from a fully static output; those are handed
-  // back to ORT as preallocated outputs on the next run.
-  std::vector<unsigned char> reusable_;
 };
 
 class Session {
@@ -175,6 +172,7 @@ class Session {
  private:
   explicit Session(std::shared_ptr<const State> state) noexcept : state_(std::move(state)) {}
   void run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const;
+  void run_with_binding(const RunOptions* options, IoBinding& binding) const;
   std::shared_ptr<const State> state_;
 };
 

@@ -1,0 +1,91 @@
+#include "zrt/environment.hpp"
+
+#include <mutex>
+
+#include "ort/api.hpp"
+#include "session_state.hpp"
+
+namespace zrt {
+
+namespace {
+
+// ORT keeps one environment per process and keeps the first logger it was given, so
+// the callback lives here, not in an Environment that may die before ORT's env does.
+std::mutex g_log_mutex;
+LogCallback g_log_callback;
+
+void ORT_API_CALL log_trampoline(void*, OrtLoggingLevel severity, const char* category, const char* log_id,
+                                 const char* code_location, const char* message) noexcept {
+  std::lock_guard lock(g_log_mutex);
+  if (!g_log_callback) return;
+  try {
+    g_log_callback(static_cast<LogLevel>(severity), category ? category : "", log_id ? log_id : "",
+                   code_location ? code_location : "", message ? message : "");
+  } catch (...) {
+    // A logger must not unwind into ORT.
+  }
+}
+
+detail::ThreadingOptionsPtr make_threading_options(const GlobalThreadPools& pools) {
+  const OrtApi& a = detail::api();
+  OrtThreadingOptions* raw = nullptr;
+  detail::check(a.CreateThreadingOptions(&raw), "Environment: thread pools");
+  detail::ThreadingOptionsPtr options(raw);
+  detail::check(a.SetGlobalIntraOpNumThreads(raw, pools.intra_op_threads), "Environment: intra_op_threads");
+  detail::check(a.SetGlobalInterOpNumThreads(raw, pools.inter_op_threads), "Environment: inter_op_threads");
+  detail::check(a.SetGlobalSpinControl(raw, pools.allow_spinning ? 1 : 0), "Environment: allow_spinning");
+  if (!pools.intra_op_affinity.empty()) {
+    detail::check(a.SetGlobalIntraOpThreadAffinity(raw, pools.intra_op_affinity.c_str()),
+                  "Environment: intra_op_affinity");
+  }
+  if (pools.denormal_as_zero) detail::check(a.SetGlobalDenormalAsZero(raw), "Environment: denormal_as_zero");
+  return options;
+}
+
+}  // namespace
+
+Environment::Environment() : Environment(EnvironmentOptions{}) {}
+
+Environment::Environment(EnvironmentOptions options) : state_(std::make_shared<State>()) {
+  const OrtApi& a = detail::api();
+  state_->options = std::move(options);
+  const EnvironmentOptions& o = state_->options;
+  if (o.log_level < LogLevel::Verbose || o.log_level > LogLevel::Fatal) {
+    throw Error("Environment: log_level " + std::to_string(static_cast<int>(o.log_level)) + " is not a LogLevel");
+  }
+  const auto level = static_cast<OrtLoggingLevel>(o.log_level);
+  OrtEnv* env = nullptr;
+  if (o.log_callback) {
+    {
+      std::lock_guard lock(g_log_mutex);
+      g_log_callback = o.log_callback;
+    }
+    if (o.global_thread_pools) {
+      auto pools = make_threading_options(*o.global_thread_pools);
+      detail::check(a.CreateEnvWithCustomLoggerAndGlobalThreadPools(log_trampoline, nullptr, level, o.log_id.c_str(),
+                                                                     pools.get(), &env),
+                    "Environment");
+    } else {
+      detail::check(a.CreateEnvWithCustomLogger(log_trampoline, nullptr, level, o.log_id.c_str(), &env), "Environment");
+    }
+  } else if (o.global_thread_pools) {
+    auto pools = make_threading_options(*o.global_thread_pools);
+    detail::check(a.CreateEnvWithGlobalThreadPools(level, o.log_id.c_str(), pools.get(), &env), "Environment");
+  } else {
+    detail::check(a.CreateEnv(level, o.log_id.c_str(), &env), "Environment");
+  }
+  state_->env.reset(env);
+}
+
+Environment Environment::default_environment() {
+  static const Environment env;
+  return env;
+}
+
+const EnvironmentOptions& Environment::options() const noexcept { return state_->options; }
+OrtEnv* Environment::handle() const noexcept { return state_->env.get(); }
+
+std::string ort_version() { return OrtGetApiBase()->GetVersionString(); }
+int ort_api_version() noexcept { return ORT_API_VERSION; }
+
+}  // namespace zrt

@@ -1,0 +1,113 @@
+#include "zrt/io_binding.hpp"
+
+#include "ort/api.hpp"
+#include "session_state.hpp"
+
+namespace zrt {
+
+using detail::api;
+using detail::check;
+
+IoBinding::IoBinding(const Session& session) : session_(session) {
+  check(api().CreateIoBinding(session.handle(), &handle_), "IoBinding");
+}
+
+IoBinding::IoBinding(IoBinding&& other) noexcept
+    : session_(other.session_), handle_(std::exchange(other.handle_, nullptr)) {}
+
+IoBinding& IoBinding::operator=(IoBinding&& other) noexcept {
+  if (this != &other) {
+    if (handle_ != nullptr) api().ReleaseIoBinding(handle_);
+    session_ = other.session_;
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+IoBinding::~IoBinding() {
+  if (handle_ != nullptr) api().ReleaseIoBinding(handle_);
+}
+
+std::size_t IoBinding::checked_index(std::string_view name, bool input) const {
+  if (handle_ == nullptr) throw Error("IoBinding: used after being moved from");
+  return input ? session_.input_index(name) : session_.output_index(name);
+}
+
+void IoBinding::bind_input(std::string_view name, const Value& value) { bind_input(checked_index(name, true), value); }
+
+void IoBinding::bind_input(std::size_t index, const Value& value) {
+  const Session::State& s = *session_.state();
+  session_.input(index);  // range check with a clear message
+  detail::check_input(s, index, value);
+  check(api().BindInput(handle_, s.input_names[index], value.handle()),
+        ("IoBinding::bind_input " + detail::describe_input(s, index)).c_str());
+}
+
+void IoBinding::bind_output(std::string_view name, const Value& value) {
+  bind_output(checked_index(name, false), value);
+}
+
+void IoBinding::bind_output(std::size_t index, const Value& value) {
+  const IoInfo& info = session_.output(index);
+  const std::string what = "IoBinding::bind_output '" + info.name + "' (index " + std::to_string(index) + ")";
+  if (value.empty()) throw Error(what + ": the value is empty");
+  if (info.kind == ValueKind::Tensor && value.kind() == ValueKind::Tensor) {
+    const ElementType type = value.element_type();
+    if (type != info.element_type) {
+      throw Error(what + ": the output has element type " + std::string(to_string(info.element_type)) +
+                  ", the bound tensor " + std::string(to_string(type)));
+    }
+    const Shape shape = value.shape();
+    bool fits = info.shape.rank() == 0 || info.shape.rank() == shape.rank();
+    for (std::size_t d = 0; fits && d < info.shape.rank(); ++d) fits = info.shape[d] < 0 || info.shape[d] == shape[d];
+    if (!fits) {
+      throw Error(what + ": the output has shape " + info.shape.to_string() + ", the bound tensor " +
+                  shape.to_string());
+    }
+  }
+  check(api().BindOutput(handle_, session_.output_names()[index], value.handle()), what.c_str());
+}
+
+void IoBinding::bind_output(std::string_view name, const MemoryInfo& memory) {
+  const std::size_t index = checked_index(name, false);
+  check(api().BindOutputToDevice(handle_, session_.output_names()[index], memory.handle()),
+        ("IoBinding::bind_output '" + std::string(name) + "' to memory '" + memory.name() + "'").c_str());
+}
+
+void IoBinding::synchronize_inputs() { check(api().SynchronizeBoundInputs(handle_), "IoBinding::synchronize_inputs"); }
+void IoBinding::synchronize_outputs() {
+  check(api().SynchronizeBoundOutputs(handle_), "IoBinding::synchronize_outputs");
+}
+void IoBinding::clear_inputs() { api().ClearBoundInputs(handle_); }
+void IoBinding::clear_outputs() { api().ClearBoundOutputs(handle_); }
+
+std::vector<Value> IoBinding::outputs() const {
+  OrtAllocator* alloc = detail::default_allocator();
+  OrtValue** values = nullptr;
+  std::size_t count = 0;
+  check(api().GetBoundOutputValues(handle_, alloc, &values, &count), "IoBinding::outputs");
+  std::vector<Value> out;
+  out.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) out.push_back(Value::adopt(values[i]));
+  if (values != nullptr) alloc->Free(alloc, values);
+  return out;
+}
+
+std::vector<std::string> IoBinding::output_names() const {
+  OrtAllocator* alloc = detail::default_allocator();
+  char* buffer = nullptr;
+  std::size_t* lengths = nullptr;
+  std::size_t count = 0;
+  check(api().GetBoundOutputNames(handle_, alloc, &buffer, &lengths, &count), "IoBinding::output_names");
+  std::vector<std::string> names;
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    names.emplace_back(buffer + offset, lengths[i]);
+    offset += lengths[i];
+  }
+  if (buffer != nullptr) alloc->Free(alloc, buffer);
+  if (lengths != nullptr) alloc->Free(alloc, lengths);
+  return names;
+}
+
+}  // namespace zrt

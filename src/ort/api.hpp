@@ -1,0 +1,73 @@
+// Private access to ORT's C API: the table resolved once, statuses turned into
+// zrt::Error, and RAII owners for ORT handles. Never included by public headers.
+#pragma once
+
+#include <onnxruntime_c_api.h>
+
+#include <memory>
+#include <string>
+
+#include "zrt/element.hpp"
+#include "zrt/error.hpp"
+#include "zrt/value.hpp"
+
+namespace zrt::detail {
+
+// ORT's API table for ORT_API_VERSION, resolved on first use. Throws zrt::Error when
+// the loaded libonnxruntime is older than the headers zrt was built with.
+const OrtApi& api();
+
+// Throws zrt::Error carrying ORT's code and message (prefixed with `what`) if status
+// is an error; releases the status either way.
+void check(OrtStatus* status, const char* what = nullptr);
+// As check(), for the hot path: the throwing part stays out of line.
+inline void check_fast(OrtStatus* status) {
+  if (status != nullptr) [[unlikely]]
+    check(status);
+}
+
+// RAII owner of an ORT handle, released with the matching Release* function.
+template <typename T, void (*Release)(T*)>
+struct Releaser {
+  void operator()(T* p) const noexcept {
+    if (p != nullptr) Release(p);
+  }
+};
+void release_session(OrtSession* p) noexcept;
+void release_session_options(OrtSessionOptions* p) noexcept;
+void release_type_info(OrtTypeInfo* p) noexcept;
+void release_tensor_info(OrtTensorTypeAndShapeInfo* p) noexcept;
+void release_memory_info(OrtMemoryInfo* p) noexcept;
+void release_env(OrtEnv* p) noexcept;
+void release_model_metadata(OrtModelMetadata* p) noexcept;
+void release_threading_options(OrtThreadingOptions* p) noexcept;
+void release_key_value_pairs(OrtKeyValuePairs* p) noexcept;
+
+template <typename T, void (*Release)(T*)>
+using Owned = std::unique_ptr<T, Releaser<T, Release>>;
+using SessionPtr = Owned<OrtSession, release_session>;
+using SessionOptionsPtr = Owned<OrtSessionOptions, release_session_options>;
+using TypeInfoPtr = Owned<OrtTypeInfo, release_type_info>;
+using TensorInfoPtr = Owned<OrtTensorTypeAndShapeInfo, release_tensor_info>;
+using MemoryInfoPtr = Owned<OrtMemoryInfo, release_memory_info>;
+using EnvPtr = Owned<OrtEnv, release_env>;
+using ModelMetadataPtr = Owned<OrtModelMetadata, release_model_metadata>;
+using ThreadingOptionsPtr = Owned<OrtThreadingOptions, release_threading_options>;
+using KeyValuePairsPtr = Owned<OrtKeyValuePairs, release_key_value_pairs>;
+
+// A string ORT allocated with `allocator`, copied out and freed.
+std::string take_string(OrtAllocator* allocator, char* s);
+
+// The default CPU allocator (never freed).
+OrtAllocator* default_allocator();
+
+// A CPU memory info for tensors over caller memory (created once, never freed).
+const OrtMemoryInfo* cpu_memory_info();
+
+// ValueKind of an ONNXType.
+ValueKind to_value_kind(ONNXType type) noexcept;
+
+// "tensor(float)", "seq(tensor(int64))", "map(string,tensor(float))", "optional(...)".
+std::string describe_type(const OrtTypeInfo* info);
+
+}  // namespace zrt::detail

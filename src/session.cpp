@@ -1,0 +1,483 @@
+#include "zrt/session.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "ort/api.hpp"
+#include "session_state.hpp"
+#include "small_array.hpp"
+#include "zrt/io_binding.hpp"
+
+namespace zrt {
+
+using detail::api;
+using detail::check;
+using detail::check_fast;
+
+namespace {
+
+detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environment& env) {
+  const OrtApi& a = api();
+  OrtSessionOptions* raw = nullptr;
+  check(a.CreateSessionOptions(&raw), "SessionOptions");
+  detail::SessionOptionsPtr options(raw);
+  check(a.SetSessionGraphOptimizationLevel(raw, static_cast<GraphOptimizationLevel>(o.optimization_level)),
+        "SessionOptions.optimization_level");
+  if (o.intra_op_threads < 0 || o.inter_op_threads < 0) {
+    throw Error("SessionOptions: thread counts must be >= 0 (0 = ORT's default), got intra_op_threads=" +
+                std::to_string(o.intra_op_threads) + " inter_op_threads=" + std::to_string(o.inter_op_threads));
+  }
+  if (o.intra_op_threads > 0) check(a.SetIntraOpNumThreads(raw, o.intra_op_threads), "SessionOptions.intra_op_threads");
+  if (o.inter_op_threads > 0) check(a.SetInterOpNumThreads(raw, o.inter_op_threads), "SessionOptions.inter_op_threads");
+  check(a.SetSessionExecutionMode(raw, static_cast<ExecutionMode>(o.execution_mode) == zrt::ExecutionMode::Parallel
+                                           ? ORT_PARALLEL
+                                           : ORT_SEQUENTIAL),
+        "SessionOptions.execution_mode");
+  if (!o.log_id.empty()) check(a.SetSessionLogId(raw, o.log_id.c_str()), "SessionOptions.log_id");
+  if (o.log_level) check(a.SetSessionLogSeverityLevel(raw, static_cast<int>(*o.log_level)), "SessionOptions.log_level");
+  if (o.log_verbosity != 0) check(a.SetSessionLogVerbosityLevel(raw, o.log_verbosity), "SessionOptions.log_verbosity");
+  if (o.cpu_arena) check(*o.cpu_arena ? a.EnableCpuMemArena(raw) : a.DisableCpuMemArena(raw), "SessionOptions.cpu_arena");
+  if (o.memory_pattern) {
+    check(*o.memory_pattern ? a.EnableMemPattern(raw) : a.DisableMemPattern(raw), "SessionOptions.memory_pattern");
+  }
+  if (!o.per_session_threads.value_or(!env.has_global_thread_pools())) {
+    if (!env.has_global_thread_pools()) {
+      throw Error("SessionOptions.per_session_threads = false needs an Environment with global_thread_pools");
+    }
+    check(a.DisablePerSessionThreads(raw), "SessionOptions.per_session_threads");
+  }
+  if (o.profiling_prefix) check(a.EnableProfiling(raw, o.profiling_prefix->c_str()), "SessionOptions.profiling_prefix");
+  for (const auto& [name, value] : o.free_dims_by_name) {
+    check(a.AddFreeDimensionOverrideByName(raw, name.c_str(), value),
+          ("SessionOptions free dim '" + name + "'").c_str());
+  }
+  for (const auto& [denotation, value] : o.free_dims_by_denotation) {
+    check(a.AddFreeDimensionOverride(raw, denotation.c_str(), value),
+          ("SessionOptions free dim denotation '" + denotation + "'").c_str());
+  }
+  if (o.intra_op_spinning) {
+    check(a.AddSessionConfigEntry(raw, "session.intra_op.allow_spinning", *o.intra_op_spinning ? "1" : "0"),
+          "SessionOptions.intra_op_spinning");
+  }
+  if (o.inter_op_spinning) {
+    check(a.AddSessionConfigEntry(raw, "session.inter_op.allow_spinning", *o.inter_op_spinning ? "1" : "0"),
+          "SessionOptions.inter_op_spinning");
+  }
+  if (!o.optimized_model_path.empty()) {
+    check(a.SetOptimizedModelFilePath(raw, o.optimized_model_path.c_str()), "SessionOptions.optimized_model_path");
+  }
+  for (const auto& [key, value] : o.config_entries) {
+    check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
+  }
+  return options;
+}
+
+IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
+  const OrtApi& a = api();
+  IoInfo info;
+  char* name = nullptr;
+  OrtAllocator* allocator = detail::default_allocator();
+  check(input ? a.SessionGetInputName(session, index, allocator, &name)
+              : a.SessionGetOutputName(session, index, allocator, &name));
+  info.name = detail::take_string(allocator, name);
+  OrtTypeInfo* raw = nullptr;
+  check(input ? a.SessionGetInputTypeInfo(session, index, &raw) : a.SessionGetOutputTypeInfo(session, index, &raw));
+  detail::TypeInfoPtr type(raw);
+  ONNXType onnx_type = ONNX_TYPE_UNKNOWN;
+  check(a.GetOnnxTypeFromTypeInfo(raw, &onnx_type));
+  info.kind = detail::to_value_kind(onnx_type);
+  info.type = detail::describe_type(raw);
+  if (onnx_type == ONNX_TYPE_TENSOR || onnx_type == ONNX_TYPE_SPARSETENSOR) {
+    const OrtTensorTypeAndShapeInfo* tensor = nullptr;
+    check(a.CastTypeInfoToTensorInfo(raw, &tensor));
+    ONNXTensorElementDataType element = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+    check(a.GetTensorElementType(tensor, &element));
+    info.element_type = static_cast<ElementType>(element);
+    std::size_t rank = 0;
+    check(a.GetDimensionsCount(tensor, &rank));
+    std::vector<std::int64_t> dims(rank);
+    check(a.GetDimensions(tensor, dims.data(), rank));
+    std::vector<const char*> symbols(rank, nullptr);
+    check(a.GetSymbolicDimensions(tensor, symbols.data(), rank));
+    for (std::size_t d = 0; d < rank; ++d) {
+      info.symbolic_dims.emplace_back(symbols[d] != nullptr ? symbols[d] : "");
+      if (dims[d] < 0) dims[d] = -1;
+    }
+    info.shape = Shape(dims);
+    if (info.shape.is_static()) info.static_element_count = info.shape.element_count();
+  }
+  return info;
+}
+
+std::shared_ptr<Session::State> finish(Environment env, OrtSession* session) {
+  auto state = std::make_shared<Session::State>();
+  state->environment = std::move(env);
+  state->session.reset(session);
+  const OrtApi& a = api();
+  std::size_t n_in = 0, n_out = 0;
+  check(a.SessionGetInputCount(session, &n_in));
+  check(a.SessionGetOutputCount(session, &n_out));
+  for (std::size_t i = 0; i < n_in; ++i) state->inputs.push_back(read_io_info(session, i, true));
+  for (std::size_t i = 0; i < n_out; ++i) state->outputs.push_back(read_io_info(session, i, false));
+  // Pointers into the names are taken once the vectors stop growing.
+  for (const IoInfo& info : state->inputs) state->input_names.push_back(info.name.c_str());
+  for (const IoInfo& info : state->outputs) {
+    state->output_names.push_back(info.name.c_str());
+    const bool reusable = info.kind == ValueKind::Tensor && info.static_element_count.has_value() &&
+                          info.element_type != ElementType::String;
+    state->output_is_static_tensor.push_back(reusable ? 1 : 0);
+  }
+  return state;
+}
+
+std::string join_names(const std::vector<IoInfo>& infos) {
+  std::string s;
+  for (const IoInfo& info : infos) s += (s.empty() ? "'" : ", '") + info.name + "'";
+  return s.empty() ? "none" : s;
+}
+
+std::optional<std::size_t> find_name(const std::vector<IoInfo>& infos, std::string_view name) noexcept {
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    if (infos[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+// Releases the temporary ORT values a run made for TensorView inputs.
+struct TempValues {
+  detail::SmallArray<OrtValue*> values;
+  explicit TempValues(std::size_t n) : values(n) {}
+  ~TempValues() {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i] != nullptr) api().ReleaseValue(values[i]);
+    }
+  }
+};
+
+}  // namespace
+
+namespace detail {
+
+std::string describe_input(const Session::State& state, std::size_t index) {
+  return "input '" + state.inputs[index].name + "' (index " + std::to_string(index) + ")";
+}
+
+void check_input(const Session::State& state, std::size_t index, ElementType type, const Shape& shape) {
+  const IoInfo& info = state.inputs[index];
+  if (info.kind != ValueKind::Tensor) {
+    throw Error("Session::run: " + describe_input(state, index) + " expects " + info.type + ", got tensor(" +
+                std::string(to_string(type)) + ")" + shape.to_string());
+  }
+  if (type != info.element_type) {
+    throw Error("Session::run: " + describe_input(state, index) + " expects element type " +
+                std::string(to_string(info.element_type)) + ", got " + std::string(to_string(type)));
+  }
+  // A model input without shape information reports rank 0; ORT checks those itself.
+  if (info.shape.rank() == 0) return;
+  if (shape.rank() != info.shape.rank()) {
+    throw Error("Session::run: " + describe_input(state, index) + " expects rank " +
+                std::to_string(info.shape.rank()) + " " + info.shape.to_string() + ", got rank " +
+                std::to_string(shape.rank()) + " " + shape.to_string());
+  }
+  for (std::size_t d = 0; d < shape.rank(); ++d) {
+    if (info.shape[d] >= 0 && info.shape[d] != shape[d]) {
+      throw Error("Session::run: " + describe_input(state, index) + " dim " + std::to_string(d) + " must be " +
+                  std::to_string(info.shape[d]) + ", got " + std::to_string(shape[d]) + " (shape " +
+                  shape.to_string() + ", model " + info.shape.to_string() + ")");
+    }
+  }
+}
+
+void check_input(const Session::State& state, std::size_t index, const Value& value) {
+  if (value.empty()) throw Error("Session::run: " + describe_input(state, index) + " is an empty Value");
+  const IoInfo& info = state.inputs[index];
+  const ValueKind kind = value.kind();
+  if (kind == ValueKind::Tensor) {
+    check_input(state, index, value.element_type(), value.shape());
+  } else if (kind != info.kind && info.kind != ValueKind::Optional) {
+    throw Error("Session::run: " + describe_input(state, index) + " expects " + info.type + ", got " +
+                value.describe());
+  }
+}
+
+}  // namespace detail
+
+// ---- construction ------------------------------------------------------------------
+
+Session::Session(const Environment& env, const std::filesystem::path& model, const SessionOptions& options) {
+  const std::string& path = model.native();
+  if (path.find('\0') != std::string::npos) {
+    throw Error("Session: the model path contains a NUL character: '" + std::string(path.c_str()) + "\\0...'");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(model, ec)) {
+    throw Error(ErrorCode::NoSuchFile, "Session: model file not found: '" + path + "'");
+  }
+  if (std::filesystem::is_directory(model, ec)) {
+    throw Error(ErrorCode::NoSuchFile, "Session: model path is a directory, not a file: '" + path + "'");
+  }
+  auto ort_options = build_options(options, env);
+  OrtSession* session = nullptr;
+  check(api().CreateSession(env.handle(), path.c_str(), ort_options.get(), &session),
+        ("Session: loading '" + path + "'").c_str());
+  state_ = finish(env, session);
+}
+
+Session::Session(const std::filesystem::path& model, const SessionOptions& options)
+    : Session(Environment::default_environment(), model, options) {}
+
+Session Session::from_bytes(const Environment& env, std::span<const std::byte> model, const SessionOptions& options) {
+  if (model.empty()) throw Error(ErrorCode::InvalidProtobuf, "Session::from_bytes: the model bytes are empty");
+  auto ort_options = build_options(options, env);
+  OrtSession* session = nullptr;
+  check(api().CreateSessionFromArray(env.handle(), model.data(), model.size(), ort_options.get(), &session),
+        ("Session::from_bytes: loading a model of " + std::to_string(model.size()) + " bytes").c_str());
+  return Session(finish(env, session));
+}
+
+Session Session::from_bytes(std::span<const std::byte> model, const SessionOptions& options) {
+  return from_bytes(Environment::default_environment(), model, options);
+}
+
+// ---- cached I/O --------------------------------------------------------------------
+
+std::size_t Session::input_count() const noexcept { return state_->inputs.size(); }
+std::size_t Session::output_count() const noexcept { return state_->outputs.size(); }
+
+const IoInfo& Session::input(std::size_t index) const {
+  if (index >= state_->inputs.size()) {
+    throw Error("Session::input: index " + std::to_string(index) + " out of range; the model has " +
+                std::to_string(state_->inputs.size()) + " inputs (" + join_names(state_->inputs) + ")");
+  }
+  return state_->inputs[index];
+}
+
+const IoInfo& Session::output(std::size_t index) const {
+  if (index >= state_->outputs.size()) {
+    throw Error("Session::output: index " + std::to_string(index) + " out of range; the model has " +
+                std::to_string(state_->outputs.size()) + " outputs (" + join_names(state_->outputs) + ")");
+  }
+  return state_->outputs[index];
+}
+
+std::span<const IoInfo> Session::inputs() const noexcept { return state_->inputs; }
+std::span<const IoInfo> Session::outputs() const noexcept { return state_->outputs; }
+
+std::optional<std::size_t> Session::find_input(std::string_view name) const noexcept {
+  return find_name(state_->inputs, name);
+}
+std::optional<std::size_t> Session::find_output(std::string_view name) const noexcept {
+  return find_name(state_->outputs, name);
+}
+
+std::size_t Session::input_index(std::string_view name) const {
+  if (auto i = find_input(name)) return *i;
+  throw Error("Session: no input named '" + std::string(name) + "'; the model's inputs are " +
+              join_names(state_->inputs));
+}
+
+std::size_t Session::output_index(std::string_view name) const {
+  if (auto i = find_output(name)) return *i;
+  throw Error("Session: no output named '" + std::string(name) + "'; the model's outputs are " +
+              join_names(state_->outputs));
+}
+
+std::span<const char* const> Session::input_names() const noexcept { return state_->input_names; }
+std::span<const char* const> Session::output_names() const noexcept { return state_->output_names; }
+
+std::string IoInfo::to_string() const {
+  std::string s = name + ": " + type;
+  if (kind == ValueKind::Tensor || kind == ValueKind::SparseTensor) {
+    s += '[';
+    for (std::size_t d = 0; d < shape.rank(); ++d) {
+      if (d) s += ',';
+      if (shape[d] >= 0) s += std::to_string(shape[d]);
+      else s += symbolic_dims[d].empty() ? "?" : symbolic_dims[d];
+    }
+    s += ']';
+  }
+  return s;
+}
+
+// ---- model facts -------------------------------------------------------------------
+
+ModelMetadata Session::metadata() const {
+  const OrtApi& a = api();
+  OrtModelMetadata* raw = nullptr;
+  check(a.SessionGetModelMetadata(handle(), &raw), "Session::metadata");
+  detail::ModelMetadataPtr meta(raw);
+  OrtAllocator* alloc = detail::default_allocator();
+  auto get = [&](OrtStatus* (*fn)(const OrtModelMetadata*, OrtAllocator*, char**)) {
+    char* s = nullptr;
+    check(fn(raw, alloc, &s), "Session::metadata");
+    return detail::take_string(alloc, s);
+  };
+  ModelMetadata m;
+  m.producer_name = get(a.ModelMetadataGetProducerName);
+  m.graph_name = get(a.ModelMetadataGetGraphName);
+  m.graph_description = get(a.ModelMetadataGetGraphDescription);
+  m.domain = get(a.ModelMetadataGetDomain);
+  m.description = get(a.ModelMetadataGetDescription);
+  check(a.ModelMetadataGetVersion(raw, &m.version), "Session::metadata");
+  char** keys = nullptr;
+  std::int64_t count = 0;
+  check(a.ModelMetadataGetCustomMetadataMapKeys(raw, alloc, &keys, &count), "Session::metadata");
+  for (std::int64_t i = 0; i < count; ++i) {
+    char* value = nullptr;
+    check(a.ModelMetadataLookupCustomMetadataMap(raw, alloc, keys[i], &value), "Session::metadata");
+    std::string key = detail::take_string(alloc, keys[i]);
+    m.custom.emplace(std::move(key), detail::take_string(alloc, value));
+  }
+  if (keys != nullptr) alloc->Free(alloc, keys);
+  return m;
+}
+
+std::uint64_t Session::profiling_start_time_ns() const {
+  std::uint64_t t = 0;
+  check(api().SessionGetProfilingStartTimeNs(handle(), &t), "Session::profiling_start_time_ns");
+  return t;
+}
+
+std::filesystem::path Session::end_profiling() {
+  char* path = nullptr;
+  OrtAllocator* alloc = detail::default_allocator();
+  check(api().SessionEndProfiling(handle(), alloc, &path), "Session::end_profiling");
+  return detail::take_string(alloc, path);
+}
+
+const Environment& Session::environment() const noexcept { return state_->environment; }
+OrtSession* Session::handle() const noexcept { return state_->session.get(); }
+
+// ---- running -----------------------------------------------------------------------
+
+Outputs Session::make_outputs() const {
+  Outputs out;
+  out.values_.resize(state_->outputs.size());
+  for (const IoInfo& info : state_->outputs) out.names_.push_back(info.name);
+  return out;
+}
+
+void Session::run(std::span<const Input> inputs, Outputs& outputs) const { run_impl(nullptr, inputs, outputs); }
+
+Outputs Session::run(std::span<const Input> inputs) const {
+  Outputs out = make_outputs();
+  run_impl(nullptr, inputs, out);
+  return out;
+}
+
+void Session::run_with(const RunOptions& options, std::span<const Input> inputs, Outputs& outputs) const {
+  run_impl(&options, inputs, outputs);
+}
+
+Outputs Session::run_with(const RunOptions& options, std::initializer_list<Input> inputs) const {
+  Outputs out = make_outputs();
+  run_impl(&options, std::span<const Input>(inputs.begin(), inputs.size()), out);
+  return out;
+}
+
+void Session::run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const {
+  const State& s = *state_;
+  const std::size_t n_in = inputs.size();
+  const std::size_t n_out = s.outputs.size();
+  if (outputs.values_.size() != n_out || outputs.names_.size() != n_out) outputs = make_outputs();
+
+  const bool named = n_in > 0 && inputs[0].name() != nullptr;
+  if (!named && n_in != s.inputs.size()) {
+    throw Error("Session::run: expected " + std::to_string(s.inputs.size()) + " inputs (" + join_names(s.inputs) +
+                "), got " + std::to_string(n_in));
+  }
+
+  detail::SmallArray<const char*> names(n_in);
+  detail::SmallArray<const OrtValue*> values(n_in);
+  TempValues temps(n_in);
+  for (std::size_t i = 0; i < n_in; ++i) {
+    const Input& in = inputs[i];
+    std::size_t index = i;
+    if (named) {
+      if (in.name() == nullptr) {
+        throw Error("Session::run: input " + std::to_string(i) + " has no name while input 0 has one; name all inputs or none");
+      }
+      const auto found = find_input(in.name());
+      if (!found) {
+        throw Error("Session::run: no input named '" + std::string(in.name()) + "' (argument " + std::to_string(i) +
+                    "); the model's inputs are " + join_names(s.inputs));
+      }
+      index = *found;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (names[j] == s.input_names[index]) {
+          throw Error("Session::run: input '" + std::string(in.name()) + "' is given twice");
+        }
+      }
+    } else if (in.name() != nullptr) {
+      throw Error("Session::run: input " + std::to_string(i) + " is named '" + in.name() +
+                  "' while input 0 is not; name all inputs or none");
+    }
+    names[i] = s.input_names[index];
+    if (in.value() != nullptr) {
+      detail::check_input(s, index, *in.value());
+      values[i] = in.value()->handle();
+    } else {
+      detail::check_input(s, index, in.element_type(), *in.shape());
+      check(api().CreateTensorWithDataAsOrtValue(detail::cpu_memory_info(), in.data(), in.bytes(),
+                                                 in.shape()->data(), in.shape()->rank(),
+                                                 static_cast<ONNXTensorElementDataType>(in.element_type()),
+                                                 &temps.values[i]),
+            ("Session::run: " + detail::describe_input(s, index)).c_str());
+      values[i] = temps.values[i];
+    }
+  }
+
+  // Static-shaped outputs from the previous run are handed back to ORT to write into;
+  // other slots are released first so ORT can size them for this run.
+  detail::SmallArray<OrtValue*> out(n_out);
+  for (std::size_t j = 0; j < n_out; ++j) {
+    if (s.output_is_static_tensor[j] && !outputs.values_[j].empty()) {
+      out[j] = outputs.values_[j].handle();
+    } else {
+      outputs.values_[j] = Value();
+    }
+  }
+  check_fast(api().Run(s.session.get(), options != nullptr ? options->handle() : nullptr, names.data(), values.data(),
+                       n_in, s.output_names.data(), n_out, out.data()));
+  for (std::size_t j = 0; j < n_out; ++j) {
+    if (out[j] != outputs.values_[j].handle()) outputs.values_[j] = Value::adopt(out[j]);
+  }
+}
+
+void Session::run(IoBinding& binding) const { run_with_binding(nullptr, binding); }
+void Session::run_with(const RunOptions& options, IoBinding& binding) const { run_with_binding(&options, binding); }
+
+void Session::run_with_binding(const RunOptions* options, IoBinding& binding) const {
+  if (binding.session().handle() != handle()) {
+    throw Error("Session::run: the IoBinding was made for another session");
+  }
+  check_fast(api().RunWithBinding(handle(), options != nullptr ? options->handle() : nullptr, binding.handle()));
+}
+
+// ---- Outputs -----------------------------------------------------------------------
+
+Value& Outputs::at(std::size_t i) {
+  return const_cast<Value&>(std::as_const(*this).at(i));
+}
+
+const Value& Outputs::at(std::size_t i) const {
+  if (i >= values_.size()) {
+    throw Error("Outputs::at: index " + std::to_string(i) + " out of range for " + std::to_string(values_.size()) +
+                " outputs");
+  }
+  return values_[i];
+}
+
+const Value& Outputs::at(std::string_view name) const {
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return values_[i];
+  }
+  std::string known;
+  for (const std::string& n : names_) known += (known.empty() ? "'" : ", '") + n + "'";
+  throw Error("Outputs::at: no output named '" + std::string(name) + "'; the outputs are " +
+              (known.empty() ? std::string("none") : known));
+}
+
+Value Outputs::take(std::size_t i) { return std::move(at(i)); }
+
+}  // namespace zrt

@@ -1,0 +1,35 @@
+// Private state shared by Session handles, lanes and bindings.
+#pragma once
+
+#include <vector>
+
+#include "ort/api.hpp"
+#include "zrt/environment.hpp"
+#include "zrt/session.hpp"
+
+namespace zrt {
+
+struct Environment::State {
+  detail::EnvPtr env;
+  EnvironmentOptions options;
+};
+
+struct Session::State {
+  Environment environment;  // keeps ORT's environment alive as long as the session
+  detail::SessionPtr session;
+  std::vector<IoInfo> inputs;
+  std::vector<IoInfo> outputs;
+  std::vector<const char*> input_names;   // point into inputs[i].name
+  std::vector<const char*> output_names;  // point into outputs[i].name
+  std::vector<unsigned char> output_is_static_tensor;
+};
+
+namespace detail {
+// Throws zrt::Error unless `value` fits model input `index` (kind, element type, rank, fixed dims).
+void check_input(const Session::State& state, std::size_t index, const Value& value);
+void check_input(const Session::State& state, std::size_t index, ElementType type, const Shape& shape);
+// "'x' (input 0)"
+std::string describe_input(const Session::State& state, std::size_t index);
+}  // namespace detail
+
+}  // namespace zrt

@@ -1,0 +1,364 @@
+#include "zrt/value.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "ort/api.hpp"
+
+namespace zrt {
+
+using detail::api;
+using detail::check;
+
+const char* to_string(ValueKind kind) noexcept {
+  switch (kind) {
+    case ValueKind::Tensor: return "tensor";
+    case ValueKind::Sequence: return "sequence";
+    case ValueKind::Map: return "map";
+    case ValueKind::Opaque: return "opaque";
+    case ValueKind::SparseTensor: return "sparse tensor";
+    case ValueKind::Optional: return "optional";
+    case ValueKind::Unknown: break;
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+void check_view(const void* data, std::size_t count, const Shape& shape, ElementType type) {
+  const std::string what = "TensorView<" + std::string(to_string(type)) + "> of shape " + shape.to_string();
+  if (!shape.is_static()) throw Error(what + ": a tensor needs concrete dims, not free ones (-1)");
+  const std::size_t needed = shape.element_count();
+  if (data == nullptr && needed > 0) {
+    throw Error(what + ": null buffer, expected " + std::to_string(needed) + " elements");
+  }
+  if (count != needed) {
+    throw Error(what + ": buffer holds " + std::to_string(count) + " elements, expected " + std::to_string(needed));
+  }
+}
+
+const OrtMemoryInfo* cpu_memory_info() {
+  static const OrtMemoryInfo* const info = [] {
+    OrtMemoryInfo* created = nullptr;
+    check(api().CreateCpuMemoryInfo(OrtDeviceAllocator, OrtMemTypeDefault, &created), "CreateCpuMemoryInfo");
+    return created;  // lives for the process
+  }();
+  return info;
+}
+
+}  // namespace detail
+
+namespace {
+
+ONNXTensorElementDataType ort_type(ElementType type) { return static_cast<ONNXTensorElementDataType>(type); }
+
+std::size_t bytes_for(ElementType type, const Shape& shape) {
+  const std::size_t count = shape.element_count();
+  const std::size_t size = element_size(type);
+  if (size != 0) return count * size;
+  switch (type) {  // packed sub-byte types
+    case ElementType::Int4:
+    case ElementType::UInt4:
+    case ElementType::Float4E2M1: return (count + 1) / 2;
+    case ElementType::Int2:
+    case ElementType::UInt2: return (count + 3) / 4;
+    default: throw Error("no fixed byte size for element type " + std::string(to_string(type)));
+  }
+}
+
+void require_kind(const Value& v, ValueKind expected, const char* what) {
+  if (v.empty()) throw Error(std::string(what) + ": the value is empty");
+  const ValueKind kind = v.kind();
+  if (kind != expected) {
+    throw Error(std::string(what) + ": the value is a " + to_string(kind) + ", not a " + to_string(expected));
+  }
+}
+
+detail::TensorInfoPtr tensor_info(const Value& v, const char* what) {
+  require_kind(v, ValueKind::Tensor, what);
+  OrtTensorTypeAndShapeInfo* info = nullptr;
+  check(api().GetTensorTypeAndShape(v.handle(), &info), what);
+  return detail::TensorInfoPtr(info);
+}
+
+ElementType element_type_of_info(const OrtTensorTypeAndShapeInfo* info) {
+  ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+  check(api().GetTensorElementType(info, &type));
+  return static_cast<ElementType>(type);
+}
+
+}  // namespace
+
+Value& Value::operator=(Value&& other) noexcept {
+  if (this != &other) {
+    if (handle_ != nullptr) api().ReleaseValue(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+Value::~Value() {
+  if (handle_ != nullptr) api().ReleaseValue(handle_);
+}
+
+Value Value::view_bytes(ElementType type, void* data, std::size_t bytes, const Shape& shape) {
+  if (type == ElementType::String) {
+    throw Error("Value::view: string tensors cannot view caller memory; use StringTensor or Value::strings");
+  }
+  const std::size_t needed = bytes_for(type, shape);
+  if (bytes != needed) {
+    throw Error("Value::view of " + std::string(to_string(type)) + shape.to_string() + ": buffer holds " +
+                std::to_string(bytes) + " bytes, expected " + std::to_string(needed));
+  }
+  if (data == nullptr && needed > 0) throw Error("Value::view: null buffer for shape " + shape.to_string());
+  OrtValue* out = nullptr;
+  check(api().CreateTensorWithDataAsOrtValue(detail::cpu_memory_info(), data, bytes, shape.data(), shape.rank(),
+                                             ort_type(type), &out),
+        "Value::view");
+  return Value(out);
+}
+
+Value Value::allocate(ElementType type, const Shape& shape) {
+  Allocator allocator = Allocator::default_allocator();
+  return allocate(type, shape, allocator);
+}
+
+Value Value::allocate(ElementType type, const Shape& shape, Allocator& allocator) {
+  if (!shape.is_static()) throw Error("Value::allocate: shape " + shape.to_string() + " has free dims");
+  OrtValue* out = nullptr;
+  check(api().CreateTensorAsOrtValue(allocator.handle(), shape.data(), shape.rank(), ort_type(type), &out),
+        "Value::allocate");
+  Value v(out);
+  if (type != ElementType::String) {
+    const std::size_t bytes = bytes_for(type, shape);
+    if (bytes > 0 && allocator.memory_info().is_host_accessible()) std::memset(v.mutable_bytes().data(), 0, bytes);
+  }
+  return v;
+}
+
+Value Value::tensor_copy_bytes(ElementType type, std::span<const std::byte> bytes, const Shape& shape) {
+  if (type == ElementType::String) throw Error("Value::tensor_copy: use Value::strings for string tensors");
+  const std::size_t needed = bytes_for(type, shape);
+  if (bytes.size() != needed) {
+    throw Error("Value::tensor_copy of " + std::string(to_string(type)) + shape.to_string() + ": source holds " +
+                std::to_string(bytes.size()) + " bytes, expected " + std::to_string(needed));
+  }
+  Value v = allocate(type, shape);
+  if (needed > 0) std::memcpy(v.mutable_bytes().data(), bytes.data(), needed);
+  return v;
+}
+
+Value Value::strings(std::span<const std::string> strings, const Shape& shape) {
+  const std::size_t needed = shape.element_count();
+  if (strings.size() != needed) {
+    throw Error("Value::strings of shape " + shape.to_string() + ": got " + std::to_string(strings.size()) +
+                " strings, expected " + std::to_string(needed));
+  }
+  Value v = allocate(ElementType::String, shape);
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    check(api().FillStringTensorElement(v.handle(), strings[i].c_str(), i), "Value::strings");
+  }
+  return v;
+}
+
+Value Value::sequence(std::span<const Value> elements) {
+  if (elements.empty()) throw Error("Value::sequence: ORT cannot build an empty sequence value");
+  std::vector<const OrtValue*> handles;
+  handles.reserve(elements.size());
+  for (const Value& e : elements) {
+    if (e.empty()) throw Error("Value::sequence: element " + std::to_string(handles.size()) + " is empty");
+    handles.push_back(e.handle());
+  }
+  OrtValue* out = nullptr;
+  check(api().CreateValue(handles.data(), handles.size(), ONNX_TYPE_SEQUENCE, &out), "Value::sequence");
+  return Value(out);
+}
+
+Value Value::map(const Value& keys, const Value& values) {
+  require_kind(keys, ValueKind::Tensor, "Value::map keys");
+  require_kind(values, ValueKind::Tensor, "Value::map values");
+  const OrtValue* handles[] = {keys.handle(), values.handle()};
+  OrtValue* out = nullptr;
+  check(api().CreateValue(handles, 2, ONNX_TYPE_MAP, &out), "Value::map");
+  return Value(out);
+}
+
+ValueKind Value::kind() const {
+  if (handle_ == nullptr) return ValueKind::Unknown;
+  ONNXType type = ONNX_TYPE_UNKNOWN;
+  check(api().GetValueType(handle_, &type), "Value::kind");
+  return detail::to_value_kind(type);
+}
+
+bool Value::is_tensor() const {
+  if (handle_ == nullptr) return false;
+  int is = 0;
+  check(api().IsTensor(handle_, &is));
+  return is != 0;
+}
+
+bool Value::has_value() const {
+  if (handle_ == nullptr) return false;
+  int has = 0;
+  check(api().HasValue(handle_, &has), "Value::has_value");
+  return has != 0;
+}
+
+ElementType Value::element_type() const {
+  return element_type_of_info(tensor_info(*this, "Value::element_type").get());
+}
+
+Shape Value::shape() const {
+  const auto info = tensor_info(*this, "Value::shape");
+  std::size_t rank = 0;
+  check(api().GetDimensionsCount(info.get(), &rank));
+  std::vector<std::int64_t> dims(rank);
+  check(api().GetDimensions(info.get(), dims.data(), rank));
+  return Shape(dims);
+}
+
+std::size_t Value::element_count() const {
+  const auto info = tensor_info(*this, "Value::element_count");
+  std::size_t count = 0;
+  check(api().GetTensorShapeElementCount(info.get(), &count));
+  return count;
+}
+
+MemoryInfo Value::memory_info() const {
+  require_kind(*this, ValueKind::Tensor, "Value::memory_info");
+  const OrtMemoryInfo* info = nullptr;
+  check(api().GetTensorMemoryInfo(handle_, &info), "Value::memory_info");
+  const char* name = nullptr;
+  int id = 0;
+  OrtAllocatorType type = OrtDeviceAllocator;
+  OrtMemType mem = OrtMemTypeDefault;
+  check(api().MemoryInfoGetName(info, &name));
+  check(api().MemoryInfoGetId(info, &id));
+  check(api().MemoryInfoGetType(info, &type));
+  check(api().MemoryInfoGetMemType(info, &mem));
+  // A copy: the returned MemoryInfo may outlive this value.
+  return MemoryInfo(name, static_cast<AllocatorType>(type), id, static_cast<MemType>(mem));
+}
+
+std::string Value::describe() const {
+  if (handle_ == nullptr) return "empty";
+  if (!has_value()) return "optional(none)";
+  OrtTypeInfo* info = nullptr;
+  check(api().GetTypeInfo(handle_, &info), "Value::describe");
+  detail::TypeInfoPtr owned(info);
+  std::string text = detail::describe_type(info);
+  if (kind() == ValueKind::Tensor) text += shape().to_string();
+  if (kind() == ValueKind::Sequence) text += "[" + std::to_string(sequence_size()) + "]";
+  return text;
+}
+
+const void* Value::checked_data(ElementType expected) const {
+  const ElementType actual = element_type();
+  if (actual != expected) {
+    throw Error("Value::data<" + std::string(to_string(expected)) + ">: the tensor holds " +
+                std::string(to_string(actual)) + " elements, not " + std::string(to_string(expected)));
+  }
+  void* data = nullptr;
+  check(api().GetTensorMutableData(handle_, &data), "Value::data");
+  return data;
+}
+
+std::span<const std::byte> Value::bytes() const { return const_cast<Value*>(this)->mutable_bytes(); }
+
+std::span<std::byte> Value::mutable_bytes() {
+  if (element_type() == ElementType::String) {
+    throw Error("Value::bytes: a string tensor has no raw bytes; use strings()");
+  }
+  std::size_t size = 0;
+  check(api().GetTensorSizeInBytes(handle_, &size), "Value::bytes");
+  void* data = nullptr;
+  check(api().GetTensorMutableData(handle_, &data), "Value::bytes");
+  return {static_cast<std::byte*>(data), size};
+}
+
+std::vector<std::string> Value::strings() const {
+  const std::size_t count = element_count();
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) out.push_back(string_at(i));
+  return out;
+}
+
+std::string Value::string_at(std::size_t index) const {
+  const ElementType type = element_type();
+  if (type != ElementType::String) {
+    throw Error("Value::string_at: the tensor holds " + std::string(to_string(type)) + " elements, not strings");
+  }
+  const std::size_t count = element_count();
+  if (index >= count) {
+    throw Error("Value::string_at: index " + std::to_string(index) + " out of range for " + std::to_string(count) +
+                " strings");
+  }
+  std::size_t length = 0;
+  check(api().GetStringTensorElementLength(handle_, index, &length));
+  std::string s(length, '\0');
+  if (length > 0) check(api().GetStringTensorElement(handle_, length, index, s.data()));
+  return s;
+}
+
+std::size_t Value::sequence_size() const {
+  require_kind(*this, ValueKind::Sequence, "Value::sequence_size");
+  std::size_t count = 0;
+  check(api().GetValueCount(handle_, &count), "Value::sequence_size");
+  return count;
+}
+
+Value Value::sequence_at(std::size_t index) const {
+  const std::size_t count = sequence_size();
+  if (index >= count) {
+    throw Error("Value::sequence_at: index " + std::to_string(index) + " out of range for a sequence of " +
+                std::to_string(count));
+  }
+  OrtValue* out = nullptr;
+  check(api().GetValue(handle_, static_cast<int>(index), detail::default_allocator(), &out), "Value::sequence_at");
+  return Value(out);
+}
+
+Value Value::map_keys() const {
+  require_kind(*this, ValueKind::Map, "Value::map_keys");
+  OrtValue* out = nullptr;
+  check(api().GetValue(handle_, 0, detail::default_allocator(), &out), "Value::map_keys");
+  return Value(out);
+}
+
+Value Value::map_values() const {
+  require_kind(*this, ValueKind::Map, "Value::map_values");
+  OrtValue* out = nullptr;
+  check(api().GetValue(handle_, 1, detail::default_allocator(), &out), "Value::map_values");
+  return Value(out);
+}
+
+// ---- StringTensor ------------------------------------------------------------------
+
+StringTensor::StringTensor(const Shape& shape)
+    : value_(Value::allocate(ElementType::String, shape)), shape_(shape), size_(shape.element_count()) {}
+
+StringTensor::StringTensor(std::span<const std::string> strings, const Shape& shape)
+    : value_(Value::strings(strings, shape)), shape_(shape), size_(strings.size()) {}
+
+StringTensor::StringTensor(std::initializer_list<std::string_view> strings, const Shape& shape) : StringTensor(shape) {
+  if (strings.size() != size_) {
+    throw Error("StringTensor of shape " + shape.to_string() + ": got " + std::to_string(strings.size()) +
+                " strings, expected " + std::to_string(size_));
+  }
+  std::size_t i = 0;
+  for (std::string_view s : strings) set(i++, s);
+}
+
+void StringTensor::set(std::size_t index, std::string_view s) {
+  if (index >= size_) {
+    throw Error("StringTensor::set: index " + std::to_string(index) + " out of range for " + std::to_string(size_) +
+                " strings");
+  }
+  const std::string copy(s);  // ORT wants a NUL-terminated string
+  check(api().FillStringTensorElement(value_.handle(), copy.c_str(), index), "StringTensor::set");
+}
+
+std::string StringTensor::get(std::size_t index) const { return value_.string_at(index); }
+
+}  // namespace zrt
