@@ -1,0 +1,54 @@
+# zrt: `make run` and `make test` set up whatever is missing (Debian packages, ONNX
+# Runtime, CMake configure, build) and then do their job.
+BUILD_DIR ?= build
+ASAN_DIR  ?= build-asan
+PREFIX    ?= /usr/local
+JOBS      ?= $(shell nproc)
+CMAKE     ?= cmake
+ZRT       := $(BUILD_DIR)/tools/zrt/zrt
+
+.PHONY: all setup build build-asan run test test-release test-asan bench install format clean
+
+all: build
+
+setup:
+	@scripts/bootstrap.sh
+	@scripts/fetch-onnxruntime.sh >/dev/null
+
+$(BUILD_DIR)/CMakeCache.txt: | setup
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+
+$(ASAN_DIR)/CMakeCache.txt: | setup
+	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DZRT_SANITIZE=address,undefined \
+	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF
+
+build: setup $(BUILD_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+
+build-asan: setup $(ASAN_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(ASAN_DIR) -j$(JOBS)
+
+# The main job: inspect and run the demo model the build generates.
+run: build
+	$(ZRT) info $(BUILD_DIR)/models/mlp.onnx
+	$(ZRT) run $(BUILD_DIR)/models/mlp.onnx
+
+test: test-release test-asan
+
+test-release: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+test-asan: build-asan
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	$(ZRT) run $(BUILD_DIR)/models/mlp.onnx
+
+install: build
+	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -1,0 +1,128 @@
+// zrt info MODEL [--json]: inputs, outputs, metadata and opsets of a model.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "commands.hpp"
+#include "proto_values.hpp"
+#include "zrt/environment.hpp"
+#include "zrt/error.hpp"
+#include "zrt/session.hpp"
+
+namespace zrt::cli {
+namespace {
+
+struct InfoOptions {
+  std::string model;
+  bool json = false;
+};
+
+nlohmann::json io_to_json(const IoInfo& io) {
+  nlohmann::json dims = nlohmann::json::array();
+  for (std::size_t i = 0; i < io.shape.rank(); ++i) {
+    if (io.shape[i] >= 0)
+      dims.push_back(io.shape[i]);
+    else if (i < io.symbolic_dims.size() && !io.symbolic_dims[i].empty())
+      dims.push_back(io.symbolic_dims[i]);
+    else
+      dims.push_back(nullptr);
+  }
+  nlohmann::json j = {{"name", io.name}, {"type", io.type}, {"kind", to_string(io.kind)}};
+  if (io.kind == ValueKind::Tensor || io.kind == ValueKind::SparseTensor) {
+    j["element_type"] = element_name(io.element_type);
+    j["shape"] = dims;
+  }
+  return j;
+}
+
+std::string domain_name(const std::string& domain) { return domain.empty() ? "ai.onnx" : domain; }
+
+int run_info(const InfoOptions& opt) {
+  // Load through zrt first: it reports a missing or broken model with ORT's verdict.
+  const Environment env(EnvironmentOptions{.log_level = LogLevel::Error});
+  const Session session(env, opt.model, SessionOptions{.optimization_level = OptimizationLevel::Disabled,
+                                                       .intra_op_threads = 1,
+                                                       .inter_op_threads = 1});
+  const ModelMetadata meta = session.metadata();
+
+  // Opsets and IR version are only in the model file (ORT's C API does not expose them).
+  std::optional<onnx::ModelProto> proto;
+  std::string proto_error;
+  try {
+    proto = load_model_proto(opt.model);
+  } catch (const Error& e) {
+    proto_error = e.what();
+  }
+
+  if (opt.json) {
+    nlohmann::json j;
+    j["path"] = opt.model;
+    j["producer_name"] = meta.producer_name;
+    j["graph_name"] = meta.graph_name;
+    j["graph_description"] = meta.graph_description;
+    j["domain"] = meta.domain;
+    j["description"] = meta.description;
+    j["version"] = meta.version;
+    j["custom_metadata"] = meta.custom;
+    if (proto) {
+      j["ir_version"] = proto->ir_version();
+      j["producer_version"] = proto->producer_version();
+      nlohmann::json opsets = nlohmann::json::array();
+      for (const auto& op : proto->opset_import()) opsets.push_back({{"domain", domain_name(op.domain())}, {"version", op.version()}});
+      j["opsets"] = opsets;
+      j["initializers"] = proto->graph().initializer_size();
+      j["nodes"] = proto->graph().node_size();
+    }
+    j["inputs"] = nlohmann::json::array();
+    for (const IoInfo& io : session.inputs()) j["inputs"].push_back(io_to_json(io));
+    j["outputs"] = nlohmann::json::array();
+    for (const IoInfo& io : session.outputs()) j["outputs"].push_back(io_to_json(io));
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+
+  fmt::print("model: {}\n", opt.model);
+  if (proto) {
+    fmt::print("  ir version:  {}\n", proto->ir_version());
+    std::vector<std::string> opsets;
+    for (const auto& op : proto->opset_import()) opsets.push_back(fmt::format("{} {}", domain_name(op.domain()), op.version()));
+    fmt::print("  opsets:      {}\n", opsets.empty() ? "(none)" : fmt::format("{}", fmt::join(opsets, ", ")));
+  } else {
+    fmt::print("  opsets:      unknown ({})\n", proto_error);
+  }
+  std::string producer = meta.producer_name;
+  if (proto && !proto->producer_version().empty()) producer += " " + proto->producer_version();
+  fmt::print("  producer:    {}\n", producer);
+  fmt::print("  graph:       {}\n", meta.graph_name);
+  if (!meta.graph_description.empty()) fmt::print("  graph doc:   {}\n", meta.graph_description);
+  if (!meta.description.empty()) fmt::print("  description: {}\n", meta.description);
+  if (!meta.domain.empty()) fmt::print("  domain:      {}\n", meta.domain);
+  fmt::print("  version:     {}\n", meta.version);
+  if (proto)
+    fmt::print("  graph size:  {} nodes, {} initializers\n", proto->graph().node_size(), proto->graph().initializer_size());
+  if (!meta.custom.empty()) {
+    fmt::print("  metadata:\n");
+    for (const auto& [key, value] : meta.custom) fmt::print("    {}: {}\n", key, value);
+  }
+  fmt::print("inputs ({}):\n", session.input_count());
+  for (const IoInfo& io : session.inputs()) fmt::print("  {}\n", io.to_string());
+  fmt::print("outputs ({}):\n", session.output_count());
+  for (const IoInfo& io : session.outputs()) fmt::print("  {}\n", io.to_string());
+  return 0;
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app, Action& action) {
+  auto opt = std::make_shared<InfoOptions>();
+  CLI::App* cmd = app.add_subcommand("info", "Show a model's inputs, outputs, metadata and opsets");
+  cmd->add_option("model", opt->model, "ONNX model file")->required()->check(CLI::ExistingFile);
+  cmd->add_flag("--json", opt->json, "Print JSON instead of text");
+  cmd->callback([opt, &action] { action = [opt] { return run_info(*opt); }; });
+}
+
+}  // namespace zrt::cli

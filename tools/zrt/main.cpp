@@ -1,0 +1,54 @@
+// zrt: inspect, run and check ONNX models through the zrt library.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "commands.hpp"
+#include "zrt/environment.hpp"
+#include "zrt/error.hpp"
+
+namespace {
+
+void print_error(const std::string& message) { fmt::print(stderr, "zrt: error: {}\n", message); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CLI::App app{"zrt: inspect, run and check ONNX models (ONNX Runtime underneath)", "zrt"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", [] { return fmt::format("zrt 0.1.0 (ONNX Runtime {})", zrt::ort_version()); });
+
+    zrt::cli::Action action;
+    zrt::cli::add_info_command(app, action);
+    zrt::cli::add_run_command(app, action);
+    zrt::cli::add_conformance_command(app, action);
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      print_error(e.what());
+      fmt::print(stderr, "Run 'zrt --help' or 'zrt COMMAND --help' for usage.\n");
+      return 2;
+    }
+    return action ? action() : 0;
+  } catch (const zrt::Error& e) {
+    print_error(e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return 1;
+  } catch (...) {
+    print_error("unknown failure");
+    return 1;
+  }
+}
