@@ -20,7 +20,7 @@ $(BUILD_DIR)/CMakeCache.txt: | setup
 
 $(ASAN_DIR)/CMakeCache.txt: | setup
 	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DZRT_SANITIZE=address,undefined \
-	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF
+	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF
 
 build: setup $(BUILD_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
@@ -42,7 +42,7 @@ test-asan: build-asan
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
 
 bench: build
-	$(ZRT) run $(BUILD_DIR)/models/mlp.onnx
+	$(BUILD_DIR)/bench/zrt_bench_run_paths
 
 install: build
 	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)

@@ -72,7 +72,7 @@ std::uint16_t Float16::from_float(float value) noexcept {
     return static_cast<std::uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x0200u | ((abs >> 13) & 0x3ffu) : 0u));
   }
   if (abs >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds to >= 65520: Inf
-  if (abs < 0x38800000u) {  // below the smallest normal half: denormal or zero
+  if (abs < 0x38800000u) {                                           // below the smallest normal half: denormal or zero
     if (abs < 0x33000000u) return static_cast<std::uint16_t>(sign);  // < half the smallest denormal
     const std::uint32_t exponent = abs >> 23;
     const std::uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;

@@ -63,7 +63,7 @@ Environment::Environment(EnvironmentOptions options) : state_(std::make_shared<S
     if (o.global_thread_pools) {
       auto pools = make_threading_options(*o.global_thread_pools);
       detail::check(a.CreateEnvWithCustomLoggerAndGlobalThreadPools(log_trampoline, nullptr, level, o.log_id.c_str(),
-                                                                     pools.get(), &env),
+                                                                    pools.get(), &env),
                     "Environment");
     } else {
       detail::check(a.CreateEnvWithCustomLogger(log_trampoline, nullptr, level, o.log_id.c_str(), &env), "Environment");

@@ -18,8 +18,9 @@ std::shared_ptr<const OrtMemoryInfo> own(OrtMemoryInfo* info) {
 
 MemoryInfo MemoryInfo::cpu(AllocatorType type, MemType mem) {
   OrtMemoryInfo* info = nullptr;
-  detail::check(detail::api().CreateCpuMemoryInfo(static_cast<OrtAllocatorType>(type), static_cast<OrtMemType>(mem), &info),
-                "MemoryInfo::cpu");
+  detail::check(
+      detail::api().CreateCpuMemoryInfo(static_cast<OrtAllocatorType>(type), static_cast<OrtMemType>(mem), &info),
+      "MemoryInfo::cpu");
   MemoryInfo result;
   result.handle_ = own(info);
   return result;
@@ -155,15 +156,24 @@ AllocatorStats Allocator::stats() const {
     stats.raw.emplace(keys[i], values[i]);
     const std::int64_t v = std::strtoll(values[i], nullptr, 10);
     const std::string_view key = keys[i];
-    if (key == "Limit") stats.limit = v;
-    else if (key == "InUse") stats.in_use = v;
-    else if (key == "TotalAllocated") stats.total_allocated = v;
-    else if (key == "MaxInUse") stats.max_in_use = v;
-    else if (key == "NumAllocs") stats.num_allocs = v;
-    else if (key == "NumReserves") stats.num_reserves = v;
-    else if (key == "NumArenaExtensions") stats.num_arena_extensions = v;
-    else if (key == "NumArenaShrinkages") stats.num_arena_shrinkages = v;
-    else if (key == "MaxAllocSize") stats.max_alloc_size = v;
+    if (key == "Limit")
+      stats.limit = v;
+    else if (key == "InUse")
+      stats.in_use = v;
+    else if (key == "TotalAllocated")
+      stats.total_allocated = v;
+    else if (key == "MaxInUse")
+      stats.max_in_use = v;
+    else if (key == "NumAllocs")
+      stats.num_allocs = v;
+    else if (key == "NumReserves")
+      stats.num_reserves = v;
+    else if (key == "NumArenaExtensions")
+      stats.num_arena_extensions = v;
+    else if (key == "NumArenaShrinkages")
+      stats.num_arena_shrinkages = v;
+    else if (key == "MaxAllocSize")
+      stats.max_alloc_size = v;
   }
   return stats;
 }

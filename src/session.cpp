@@ -21,52 +21,57 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
   OrtSessionOptions* raw = nullptr;
   check(a.CreateSessionOptions(&raw), "SessionOptions");
   detail::SessionOptionsPtr options(raw);
-  check(a.SetSessionGraphOptimizationLevel(raw, static_cast<GraphOptimizationLevel>(o.optimization_level)),
+  check(a.SetSessionGraphOptimizationLevel(raw, static_cast<GraphOptimizationLevel>(o.optimization_level())),
         "SessionOptions.optimization_level");
-  if (o.intra_op_threads < 0 || o.inter_op_threads < 0) {
+  if (o.intra_op_threads() < 0 || o.inter_op_threads() < 0) {
     throw Error("SessionOptions: thread counts must be >= 0 (0 = ORT's default), got intra_op_threads=" +
-                std::to_string(o.intra_op_threads) + " inter_op_threads=" + std::to_string(o.inter_op_threads));
+                std::to_string(o.intra_op_threads()) + " inter_op_threads=" + std::to_string(o.inter_op_threads()));
   }
-  if (o.intra_op_threads > 0) check(a.SetIntraOpNumThreads(raw, o.intra_op_threads), "SessionOptions.intra_op_threads");
-  if (o.inter_op_threads > 0) check(a.SetInterOpNumThreads(raw, o.inter_op_threads), "SessionOptions.inter_op_threads");
-  check(a.SetSessionExecutionMode(raw, static_cast<ExecutionMode>(o.execution_mode) == zrt::ExecutionMode::Parallel
-                                           ? ORT_PARALLEL
-                                           : ORT_SEQUENTIAL),
+  if (o.intra_op_threads() > 0)
+    check(a.SetIntraOpNumThreads(raw, o.intra_op_threads()), "SessionOptions.intra_op_threads");
+  if (o.inter_op_threads() > 0)
+    check(a.SetInterOpNumThreads(raw, o.inter_op_threads()), "SessionOptions.inter_op_threads");
+  check(a.SetSessionExecutionMode(raw,
+                                  o.execution_mode() == zrt::ExecutionMode::Parallel ? ORT_PARALLEL : ORT_SEQUENTIAL),
         "SessionOptions.execution_mode");
-  if (!o.log_id.empty()) check(a.SetSessionLogId(raw, o.log_id.c_str()), "SessionOptions.log_id");
-  if (o.log_level) check(a.SetSessionLogSeverityLevel(raw, static_cast<int>(*o.log_level)), "SessionOptions.log_level");
-  if (o.log_verbosity != 0) check(a.SetSessionLogVerbosityLevel(raw, o.log_verbosity), "SessionOptions.log_verbosity");
-  if (o.cpu_arena) check(*o.cpu_arena ? a.EnableCpuMemArena(raw) : a.DisableCpuMemArena(raw), "SessionOptions.cpu_arena");
-  if (o.memory_pattern) {
-    check(*o.memory_pattern ? a.EnableMemPattern(raw) : a.DisableMemPattern(raw), "SessionOptions.memory_pattern");
+  if (!o.log_id().empty()) check(a.SetSessionLogId(raw, o.log_id().c_str()), "SessionOptions.log_id");
+  if (o.log_level())
+    check(a.SetSessionLogSeverityLevel(raw, static_cast<int>(*o.log_level())), "SessionOptions.log_level");
+  if (o.log_verbosity() != 0)
+    check(a.SetSessionLogVerbosityLevel(raw, o.log_verbosity()), "SessionOptions.log_verbosity");
+  if (o.cpu_arena())
+    check(*o.cpu_arena() ? a.EnableCpuMemArena(raw) : a.DisableCpuMemArena(raw), "SessionOptions.cpu_arena");
+  if (o.memory_pattern()) {
+    check(*o.memory_pattern() ? a.EnableMemPattern(raw) : a.DisableMemPattern(raw), "SessionOptions.memory_pattern");
   }
-  if (!o.per_session_threads.value_or(!env.has_global_thread_pools())) {
+  if (!o.per_session_threads().value_or(!env.has_global_thread_pools())) {
     if (!env.has_global_thread_pools()) {
       throw Error("SessionOptions.per_session_threads = false needs an Environment with global_thread_pools");
     }
     check(a.DisablePerSessionThreads(raw), "SessionOptions.per_session_threads");
   }
-  if (o.profiling_prefix) check(a.EnableProfiling(raw, o.profiling_prefix->c_str()), "SessionOptions.profiling_prefix");
-  for (const auto& [name, value] : o.free_dims_by_name) {
+  if (o.profiling_prefix())
+    check(a.EnableProfiling(raw, o.profiling_prefix()->c_str()), "SessionOptions.profiling_prefix");
+  for (const auto& [name, value] : o.free_dims_by_name()) {
     check(a.AddFreeDimensionOverrideByName(raw, name.c_str(), value),
           ("SessionOptions free dim '" + name + "'").c_str());
   }
-  for (const auto& [denotation, value] : o.free_dims_by_denotation) {
+  for (const auto& [denotation, value] : o.free_dims_by_denotation()) {
     check(a.AddFreeDimensionOverride(raw, denotation.c_str(), value),
           ("SessionOptions free dim denotation '" + denotation + "'").c_str());
   }
-  if (o.intra_op_spinning) {
-    check(a.AddSessionConfigEntry(raw, "session.intra_op.allow_spinning", *o.intra_op_spinning ? "1" : "0"),
+  if (o.intra_op_spinning()) {
+    check(a.AddSessionConfigEntry(raw, "session.intra_op.allow_spinning", *o.intra_op_spinning() ? "1" : "0"),
           "SessionOptions.intra_op_spinning");
   }
-  if (o.inter_op_spinning) {
-    check(a.AddSessionConfigEntry(raw, "session.inter_op.allow_spinning", *o.inter_op_spinning ? "1" : "0"),
+  if (o.inter_op_spinning()) {
+    check(a.AddSessionConfigEntry(raw, "session.inter_op.allow_spinning", *o.inter_op_spinning() ? "1" : "0"),
           "SessionOptions.inter_op_spinning");
   }
-  if (!o.optimized_model_path.empty()) {
-    check(a.SetOptimizedModelFilePath(raw, o.optimized_model_path.c_str()), "SessionOptions.optimized_model_path");
+  if (!o.optimized_model_path().empty()) {
+    check(a.SetOptimizedModelFilePath(raw, o.optimized_model_path().c_str()), "SessionOptions.optimized_model_path");
   }
-  for (const auto& [key, value] : o.config_entries) {
+  for (const auto& [key, value] : o.config_entries()) {
     check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
   }
   return options;
@@ -162,7 +167,8 @@ std::string describe_input(const Session::State& state, std::size_t index) {
   return "input '" + state.inputs[index].name + "' (index " + std::to_string(index) + ")";
 }
 
-void check_input(const Session::State& state, std::size_t index, ElementType type, const Shape& shape) {
+void check_input(const Session::State& state, std::size_t index, ElementType type, std::span<const std::int64_t> dims) {
+  const Shape shape(dims);
   const IoInfo& info = state.inputs[index];
   if (info.kind != ValueKind::Tensor) {
     throw Error("Session::run: " + describe_input(state, index) + " expects " + info.type + ", got tensor(" +
@@ -175,15 +181,14 @@ void check_input(const Session::State& state, std::size_t index, ElementType typ
   // A model input without shape information reports rank 0; ORT checks those itself.
   if (info.shape.rank() == 0) return;
   if (shape.rank() != info.shape.rank()) {
-    throw Error("Session::run: " + describe_input(state, index) + " expects rank " +
-                std::to_string(info.shape.rank()) + " " + info.shape.to_string() + ", got rank " +
-                std::to_string(shape.rank()) + " " + shape.to_string());
+    throw Error("Session::run: " + describe_input(state, index) + " expects rank " + std::to_string(info.shape.rank()) +
+                " " + info.shape.to_string() + ", got rank " + std::to_string(shape.rank()) + " " + shape.to_string());
   }
   for (std::size_t d = 0; d < shape.rank(); ++d) {
     if (info.shape[d] >= 0 && info.shape[d] != shape[d]) {
       throw Error("Session::run: " + describe_input(state, index) + " dim " + std::to_string(d) + " must be " +
-                  std::to_string(info.shape[d]) + ", got " + std::to_string(shape[d]) + " (shape " +
-                  shape.to_string() + ", model " + info.shape.to_string() + ")");
+                  std::to_string(info.shape[d]) + ", got " + std::to_string(shape[d]) + " (shape " + shape.to_string() +
+                  ", model " + info.shape.to_string() + ")");
     }
   }
 }
@@ -193,7 +198,8 @@ void check_input(const Session::State& state, std::size_t index, const Value& va
   const IoInfo& info = state.inputs[index];
   const ValueKind kind = value.kind();
   if (kind == ValueKind::Tensor) {
-    check_input(state, index, value.element_type(), value.shape());
+    const TensorRef tensor = tensor_ref(value.handle(), "Session::run");
+    check_input(state, index, tensor.type, tensor.dims);
   } else if (kind != info.kind && info.kind != ValueKind::Optional) {
     throw Error("Session::run: " + describe_input(state, index) + " expects " + info.type + ", got " +
                 value.describe());
@@ -291,8 +297,10 @@ std::string IoInfo::to_string() const {
     s += '[';
     for (std::size_t d = 0; d < shape.rank(); ++d) {
       if (d) s += ',';
-      if (shape[d] >= 0) s += std::to_string(shape[d]);
-      else s += symbolic_dims[d].empty() ? "?" : symbolic_dims[d];
+      if (shape[d] >= 0)
+        s += std::to_string(shape[d]);
+      else
+        s += symbolic_dims[d].empty() ? "?" : symbolic_dims[d];
     }
     s += ']';
   }
@@ -395,7 +403,8 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
     std::size_t index = i;
     if (named) {
       if (in.name() == nullptr) {
-        throw Error("Session::run: input " + std::to_string(i) + " has no name while input 0 has one; name all inputs or none");
+        throw Error("Session::run: input " + std::to_string(i) +
+                    " has no name while input 0 has one; name all inputs or none");
       }
       const auto found = find_input(in.name());
       if (!found) {
@@ -417,11 +426,10 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
       detail::check_input(s, index, *in.value());
       values[i] = in.value()->handle();
     } else {
-      detail::check_input(s, index, in.element_type(), *in.shape());
-      check(api().CreateTensorWithDataAsOrtValue(detail::cpu_memory_info(), in.data(), in.bytes(),
-                                                 in.shape()->data(), in.shape()->rank(),
-                                                 static_cast<ONNXTensorElementDataType>(in.element_type()),
-                                                 &temps.values[i]),
+      detail::check_input(s, index, in.element_type(), in.shape()->dims());
+      check(api().CreateTensorWithDataAsOrtValue(
+                detail::cpu_memory_info(), in.data(), in.bytes(), in.shape()->data(), in.shape()->rank(),
+                static_cast<ONNXTensorElementDataType>(in.element_type()), &temps.values[i]),
             ("Session::run: " + detail::describe_input(s, index)).c_str());
       values[i] = temps.values[i];
     }
@@ -456,9 +464,7 @@ void Session::run_with_binding(const RunOptions* options, IoBinding& binding) co
 
 // ---- Outputs -----------------------------------------------------------------------
 
-Value& Outputs::at(std::size_t i) {
-  return const_cast<Value&>(std::as_const(*this).at(i));
-}
+Value& Outputs::at(std::size_t i) { return const_cast<Value&>(std::as_const(*this).at(i)); }
 
 const Value& Outputs::at(std::size_t i) const {
   if (i >= values_.size()) {

@@ -27,7 +27,7 @@ struct Session::State {
 namespace detail {
 // Throws zrt::Error unless `value` fits model input `index` (kind, element type, rank, fixed dims).
 void check_input(const Session::State& state, std::size_t index, const Value& value);
-void check_input(const Session::State& state, std::size_t index, ElementType type, const Shape& shape);
+void check_input(const Session::State& state, std::size_t index, ElementType type, std::span<const std::int64_t> dims);
 // "'x' (input 0)"
 std::string describe_input(const Session::State& state, std::size_t index);
 }  // namespace detail

@@ -51,8 +51,6 @@ std::string Shape::to_string() const {
   return s + "]";
 }
 
-bool operator==(const Shape& a, const Shape& b) noexcept {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
+bool operator==(const Shape& a, const Shape& b) noexcept { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
 }  // namespace zrt

@@ -74,19 +74,6 @@ void require_kind(const Value& v, ValueKind expected, const char* what) {
   }
 }
 
-detail::TensorInfoPtr tensor_info(const Value& v, const char* what) {
-  require_kind(v, ValueKind::Tensor, what);
-  OrtTensorTypeAndShapeInfo* info = nullptr;
-  check(api().GetTensorTypeAndShape(v.handle(), &info), what);
-  return detail::TensorInfoPtr(info);
-}
-
-ElementType element_type_of_info(const OrtTensorTypeAndShapeInfo* info) {
-  ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-  check(api().GetTensorElementType(info, &type));
-  return static_cast<ElementType>(type);
-}
-
 }  // namespace
 
 Value& Value::operator=(Value&& other) noexcept {
@@ -205,23 +192,18 @@ bool Value::has_value() const {
 }
 
 ElementType Value::element_type() const {
-  return element_type_of_info(tensor_info(*this, "Value::element_type").get());
+  require_kind(*this, ValueKind::Tensor, "Value::element_type");
+  return detail::tensor_ref(handle_, "Value::element_type").type;
 }
 
 Shape Value::shape() const {
-  const auto info = tensor_info(*this, "Value::shape");
-  std::size_t rank = 0;
-  check(api().GetDimensionsCount(info.get(), &rank));
-  std::vector<std::int64_t> dims(rank);
-  check(api().GetDimensions(info.get(), dims.data(), rank));
-  return Shape(dims);
+  require_kind(*this, ValueKind::Tensor, "Value::shape");
+  return Shape(detail::tensor_ref(handle_, "Value::shape").dims);
 }
 
 std::size_t Value::element_count() const {
-  const auto info = tensor_info(*this, "Value::element_count");
-  std::size_t count = 0;
-  check(api().GetTensorShapeElementCount(info.get(), &count));
-  return count;
+  require_kind(*this, ValueKind::Tensor, "Value::element_count");
+  return detail::tensor_ref(handle_, "Value::element_count").element_count();
 }
 
 MemoryInfo Value::memory_info() const {
@@ -253,7 +235,8 @@ std::string Value::describe() const {
 }
 
 const void* Value::checked_data(ElementType expected) const {
-  const ElementType actual = element_type();
+  require_kind(*this, ValueKind::Tensor, "Value::data");
+  const ElementType actual = detail::tensor_ref(handle_, "Value::data").type;
   if (actual != expected) {
     throw Error("Value::data<" + std::string(to_string(expected)) + ">: the tensor holds " +
                 std::string(to_string(actual)) + " elements, not " + std::string(to_string(expected)));

@@ -100,9 +100,9 @@ template <typename T>
 struct ElementTypeOf {
   static constexpr ElementType value = ElementType::Undefined;
 };
-#define ZRT_ELEMENT_TYPE_OF(T, E) \
-  template <>                     \
-  struct ElementTypeOf<T> {       \
+#define ZRT_ELEMENT_TYPE_OF(T, E)                        \
+  template <>                                            \
+  struct ElementTypeOf<T> {                              \
     static constexpr ElementType value = ElementType::E; \
   }
 ZRT_ELEMENT_TYPE_OF(float, Float);
@@ -129,6 +129,7 @@ inline constexpr ElementType element_type_of = ElementTypeOf<std::remove_cv_t<T>
 
 // A numeric element type zrt can view directly in memory.
 template <typename T>
-concept Element = element_type_of<T> != ElementType::Undefined;
+concept Element = element_type_of<T>
+!= ElementType::Undefined;
 
 }  // namespace zrt

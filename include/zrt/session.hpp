@@ -60,7 +60,7 @@ class Input {
         bytes_(view.data().size_bytes()),
         type_(element_type_of<T>),
         shape_(&view.shape()) {}
-  Input(const Value& value) noexcept : value_(&value) {}  // NOLINT(google-explicit-constructor)
+  Input(const Value& value) noexcept : value_(&value) {}         // NOLINT(google-explicit-constructor)
   Input(const StringTensor& s) noexcept : value_(&s.value()) {}  // NOLINT(google-explicit-constructor)
   template <typename V>
   Input(const char* name, const V& v) noexcept : Input(v) {
@@ -123,7 +123,7 @@ class Session {
   // --- cached model I/O ---
   std::size_t input_count() const noexcept;
   std::size_t output_count() const noexcept;
-  const IoInfo& input(std::size_t index) const;   // throws zrt::Error when out of range
+  const IoInfo& input(std::size_t index) const;  // throws zrt::Error when out of range
   const IoInfo& output(std::size_t index) const;
   std::span<const IoInfo> inputs() const noexcept;
   std::span<const IoInfo> outputs() const noexcept;

@@ -14,37 +14,126 @@ namespace zrt {
 enum class OptimizationLevel : int { Disabled = 0, Basic = 1, Extended = 2, Layout = 3, All = 99 };
 enum class ExecutionMode : int { Sequential = 0, Parallel = 1 };
 
-// Every field left at its default keeps ORT's default. Aggregate: use designated
-// initializers, e.g. SessionOptions{.intra_op_threads = 1, .cpu_arena = false}.
-struct SessionOptions {
-  OptimizationLevel optimization_level = OptimizationLevel::All;
-  int intra_op_threads = 0;  // 0: ORT's default
-  int inter_op_threads = 0;
-  ExecutionMode execution_mode = ExecutionMode::Sequential;
-  std::string log_id;
-  std::optional<LogLevel> log_level;
-  int log_verbosity = 0;
-  std::optional<bool> cpu_arena;       // nullopt: ORT's default (on)
-  std::optional<bool> memory_pattern;  // nullopt: ORT's default (on)
-  // nullopt: per-session threads unless the environment has global thread pools.
-  std::optional<bool> per_session_threads;
-  std::optional<std::string> profiling_prefix;  // set: profiling on, trace files start with it
-  std::vector<std::pair<std::string, std::int64_t>> free_dims_by_name;
-  std::vector<std::pair<std::string, std::int64_t>> free_dims_by_denotation;
-  std::optional<bool> intra_op_spinning;
-  std::optional<bool> inter_op_spinning;
-  std::string optimized_model_path;  // non-empty: ORT writes the optimized model there
-  std::vector<std::pair<std::string, std::string>> config_entries;  // session config keys
-
-  // Chainable helpers for the vector fields.
+// Every option left unset keeps ORT's default. Setters chain:
+//   zrt::SessionOptions{}.intra_op_threads(1).cpu_arena(false)
+// and each option has a getter of the same name.
+class SessionOptions {
+ public:
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  using DimOverrides = std::vector<std::pair<std::string, std::int64_t>>;
+  SessionOptions& optimization_level(OptimizationLevel v) noexcept {
+    optimization_level_ = v;
+    return *this;
+  }
+  OptimizationLevel optimization_level() const noexcept { return optimization_level_; }
+  // 0: ORT's default
+  SessionOptions& intra_op_threads(int v) noexcept {
+    intra_op_threads_ = v;
+    return *this;
+  }
+  int intra_op_threads() const noexcept { return intra_op_threads_; }
+  SessionOptions& inter_op_threads(int v) noexcept {
+    inter_op_threads_ = v;
+    return *this;
+  }
+  int inter_op_threads() const noexcept { return inter_op_threads_; }
+  SessionOptions& execution_mode(ExecutionMode v) noexcept {
+    execution_mode_ = v;
+    return *this;
+  }
+  ExecutionMode execution_mode() const noexcept { return execution_mode_; }
+  SessionOptions& log_id(std::string v) {
+    log_id_ = std::move(v);
+    return *this;
+  }
+  const std::string& log_id() const noexcept { return log_id_; }
+  // unset: the environment's level
+  SessionOptions& log_level(LogLevel v) noexcept {
+    log_level_ = v;
+    return *this;
+  }
+  std::optional<LogLevel> log_level() const noexcept { return log_level_; }
+  SessionOptions& log_verbosity(int v) noexcept {
+    log_verbosity_ = v;
+    return *this;
+  }
+  int log_verbosity() const noexcept { return log_verbosity_; }
+  // unset: ORT's default (on)
+  SessionOptions& cpu_arena(bool v) noexcept {
+    cpu_arena_ = v;
+    return *this;
+  }
+  std::optional<bool> cpu_arena() const noexcept { return cpu_arena_; }
+  // unset: ORT's default (on)
+  SessionOptions& memory_pattern(bool v) noexcept {
+    memory_pattern_ = v;
+    return *this;
+  }
+  std::optional<bool> memory_pattern() const noexcept { return memory_pattern_; }
+  // unset: per-session threads unless the environment has global thread pools
+  SessionOptions& per_session_threads(bool v) noexcept {
+    per_session_threads_ = v;
+    return *this;
+  }
+  std::optional<bool> per_session_threads() const noexcept { return per_session_threads_; }
+  // set: profiling on, trace files start with it
+  SessionOptions& profiling_prefix(std::string v) {
+    profiling_prefix_ = std::move(v);
+    return *this;
+  }
+  const std::optional<std::string>& profiling_prefix() const noexcept { return profiling_prefix_; }
+  SessionOptions& intra_op_spinning(bool v) noexcept {
+    intra_op_spinning_ = v;
+    return *this;
+  }
+  std::optional<bool> intra_op_spinning() const noexcept { return intra_op_spinning_; }
+  SessionOptions& inter_op_spinning(bool v) noexcept {
+    inter_op_spinning_ = v;
+    return *this;
+  }
+  std::optional<bool> inter_op_spinning() const noexcept { return inter_op_spinning_; }
+  // non-empty: ORT writes the optimized model there
+  SessionOptions& optimized_model_path(std::string v) {
+    optimized_model_path_ = std::move(v);
+    return *this;
+  }
+  const std::string& optimized_model_path() const noexcept { return optimized_model_path_; }
+  // Fix a free (symbolic) dim by name or by denotation, e.g. free_dim("batch", 1).
   SessionOptions& free_dim(std::string name, std::int64_t value) {
-    free_dims_by_name.emplace_back(std::move(name), value);
+    free_dims_by_name_.emplace_back(std::move(name), value);
     return *this;
   }
+  SessionOptions& free_dim_by_denotation(std::string denotation, std::int64_t value) {
+    free_dims_by_denotation_.emplace_back(std::move(denotation), value);
+    return *this;
+  }
+  const DimOverrides& free_dims_by_name() const noexcept { return free_dims_by_name_; }
+  const DimOverrides& free_dims_by_denotation() const noexcept { return free_dims_by_denotation_; }
+  // Any ORT session config entry (onnxruntime_session_options_config_keys.h).
   SessionOptions& config(std::string key, std::string value) {
-    config_entries.emplace_back(std::move(key), std::move(value));
+    config_entries_.emplace_back(std::move(key), std::move(value));
     return *this;
   }
+  const Entries& config_entries() const noexcept { return config_entries_; }
+
+ private:
+  OptimizationLevel optimization_level_{OptimizationLevel::All};
+  int intra_op_threads_{0};
+  int inter_op_threads_{0};
+  ExecutionMode execution_mode_{ExecutionMode::Sequential};
+  std::string log_id_;
+  std::optional<LogLevel> log_level_;
+  int log_verbosity_{0};
+  std::optional<bool> cpu_arena_;
+  std::optional<bool> memory_pattern_;
+  std::optional<bool> per_session_threads_;
+  std::optional<std::string> profiling_prefix_;
+  std::optional<bool> intra_op_spinning_;
+  std::optional<bool> inter_op_spinning_;
+  std::string optimized_model_path_;
+  DimOverrides free_dims_by_name_;
+  DimOverrides free_dims_by_denotation_;
+  Entries config_entries_;
 };
 
 }  // namespace zrt

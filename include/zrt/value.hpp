@@ -18,7 +18,15 @@ struct OrtValue;
 
 namespace zrt {
 
-enum class ValueKind : int { Unknown = 0, Tensor = 1, Sequence = 2, Map = 3, Opaque = 4, SparseTensor = 5, Optional = 6 };
+enum class ValueKind : int {
+  Unknown = 0,
+  Tensor = 1,
+  Sequence = 2,
+  Map = 3,
+  Opaque = 4,
+  SparseTensor = 5,
+  Optional = 6
+};
 const char* to_string(ValueKind kind) noexcept;
 
 namespace detail {
@@ -67,8 +75,8 @@ class Value {
   // Zero copy: the tensor reads and writes the caller's memory.
   template <Element T>
   static Value view(const TensorView<T>& v) {
-    return view_bytes(v.element_type(), const_cast<std::remove_const_t<T>*>(v.data().data()),
-                      v.data().size_bytes(), v.shape());
+    return view_bytes(v.element_type(), const_cast<std::remove_const_t<T>*>(v.data().data()), v.data().size_bytes(),
+                      v.shape());
   }
   static Value view_bytes(ElementType type, void* data, std::size_t bytes, const Shape& shape);
   // Copies `data` into a tensor that ORT allocates (the name says copy).
@@ -95,8 +103,8 @@ class Value {
   bool is_tensor() const;
   // False for an optional value that holds nothing.
   bool has_value() const;
-  ElementType element_type() const;  // tensors only
-  Shape shape() const;               // tensors only
+  ElementType element_type() const;   // tensors only
+  Shape shape() const;                // tensors only
   std::size_t element_count() const;  // tensors only
   MemoryInfo memory_info() const;     // tensors only
   // "tensor(float)[1,3]", "seq", "map(int64,float)", ... for messages and the CLI.

@@ -11,11 +11,10 @@ const OrtApi* resolve_api() {
   const OrtApiBase* base = OrtGetApiBase();
   const OrtApi* table = base->GetApi(ORT_API_VERSION);
   if (table == nullptr) {
-    throw Error(ErrorCode::Fail, std::string("zrt: the loaded ONNX Runtime library (version ") +
-                                     base->GetVersionString() + ") does not provide C API version " +
-                                     std::to_string(ORT_API_VERSION) +
-                                     " that zrt was built against; use ONNX Runtime 1." +
-                                     std::to_string(ORT_API_VERSION) + " or newer");
+    throw Error(ErrorCode::Fail,
+                std::string("zrt: the loaded ONNX Runtime library (version ") + base->GetVersionString() +
+                    ") does not provide C API version " + std::to_string(ORT_API_VERSION) +
+                    " that zrt was built against; use ONNX Runtime 1." + std::to_string(ORT_API_VERSION) + " or newer");
   }
   return table;
 }
@@ -61,6 +60,14 @@ OrtAllocator* default_allocator() {
     return a;
   }();
   return allocator;
+}
+
+TensorRef tensor_ref(const OrtValue* value, const char* what) {
+  ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+  const std::int64_t* dims = nullptr;
+  std::size_t rank = 0;
+  check(api().GetTensorElementTypeAndShapeDataReference(value, &type, &dims, &rank), what);
+  return {static_cast<ElementType>(type), {dims, rank}};
 }
 
 ValueKind to_value_kind(ONNXType type) noexcept {

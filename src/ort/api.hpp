@@ -4,7 +4,9 @@
 
 #include <onnxruntime_c_api.h>
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "zrt/element.hpp"
@@ -63,6 +65,19 @@ OrtAllocator* default_allocator();
 
 // A CPU memory info for tensors over caller memory (created once, never freed).
 const OrtMemoryInfo* cpu_memory_info();
+
+// Element type and dims of a tensor value, read without allocating (the dims point
+// into the value). Throws zrt::Error (prefixed with `what`) when it is not a tensor.
+struct TensorRef {
+  ElementType type;
+  std::span<const std::int64_t> dims;
+  std::size_t element_count() const noexcept {
+    std::size_t n = 1;
+    for (std::int64_t d : dims) n *= static_cast<std::size_t>(d);
+    return n;
+  }
+};
+TensorRef tensor_ref(const OrtValue* value, const char* what);
 
 // ValueKind of an ONNXType.
 ValueKind to_value_kind(ONNXType type) noexcept;
