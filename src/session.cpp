@@ -361,6 +361,7 @@ OrtSession* Session::handle() const noexcept { return state_->session.get(); }
 Outputs Session::make_outputs() const {
   Outputs out;
   out.values_.resize(state_->outputs.size());
+  out.reusable_.assign(state_->outputs.size(), 0);
   for (const IoInfo& info : state_->outputs) out.names_.push_back(info.name);
   return out;
 }
@@ -387,7 +388,7 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
   const State& s = *state_;
   const std::size_t n_in = inputs.size();
   const std::size_t n_out = s.outputs.size();
-  if (outputs.values_.size() != n_out || outputs.names_.size() != n_out) outputs = make_outputs();
+  if (outputs.values_.size() != n_out || outputs.reusable_.size() != n_out) outputs = make_outputs();
 
   const bool named = n_in > 0 && inputs[0].name() != nullptr;
   if (!named && n_in != s.inputs.size()) {
@@ -397,6 +398,7 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
 
   detail::SmallArray<const char*> names(n_in);
   detail::SmallArray<const OrtValue*> values(n_in);
+  detail::SmallArray<const void*> input_data(n_in);  // to spot outputs that alias an input
   TempValues temps(n_in);
   for (std::size_t i = 0; i < n_in; ++i) {
     const Input& in = inputs[i];
@@ -425,6 +427,7 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
     if (in.value() != nullptr) {
       detail::check_input(s, index, *in.value());
       values[i] = in.value()->handle();
+      if (in.value()->is_tensor()) check(api().GetTensorData(values[i], &input_data[i]));
     } else {
       detail::check_input(s, index, in.element_type(), in.shape()->dims());
       check(api().CreateTensorWithDataAsOrtValue(
@@ -432,14 +435,15 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
                 static_cast<ONNXTensorElementDataType>(in.element_type()), &temps.values[i]),
             ("Session::run: " + detail::describe_input(s, index)).c_str());
       values[i] = temps.values[i];
+      input_data[i] = in.data();
     }
   }
 
-  // Static-shaped outputs from the previous run are handed back to ORT to write into;
-  // other slots are released first so ORT can size them for this run.
+  // Fixed-shape outputs ORT allocated last run are handed back to be written in place
+  // (ORT need not allocate them again); other slots are released so ORT sizes them.
   detail::SmallArray<OrtValue*> out(n_out);
   for (std::size_t j = 0; j < n_out; ++j) {
-    if (s.output_is_static_tensor[j] && !outputs.values_[j].empty()) {
+    if (outputs.reusable_[j] && !outputs.values_[j].empty()) {
       out[j] = outputs.values_[j].handle();
     } else {
       outputs.values_[j] = Value();
@@ -449,6 +453,15 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
                        n_in, s.output_names.data(), n_out, out.data()));
   for (std::size_t j = 0; j < n_out; ++j) {
     if (out[j] != outputs.values_[j].handle()) outputs.values_[j] = Value::adopt(out[j]);
+    // An output that is a graph input passed through shares that input's buffer; ORT
+    // would not write it next run, so such a slot is never reused.
+    bool reusable = s.output_is_static_tensor[j] != 0;
+    if (reusable) {
+      const void* data = nullptr;
+      check(api().GetTensorData(out[j], &data));
+      for (std::size_t i = 0; i < n_in && reusable; ++i) reusable = data != input_data[i];
+    }
+    outputs.reusable_[j] = reusable ? 1 : 0;
   }
 }
 

@@ -108,6 +108,9 @@ class Outputs {
   friend class Session;
   std::vector<Value> values_;
   std::vector<std::string> names_;
+  // Per slot: may the value be handed back to ORT to be written in place next run?
+  // (Only fixed-shape tensors ORT allocated; never one that aliases a run's input.)
+  std::vector<unsigned char> reusable_;
 };
 
 class Session {
