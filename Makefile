@@ -6,6 +6,10 @@ PREFIX    ?= /usr/local
 JOBS      ?= $(shell nproc)
 CMAKE     ?= cmake
 ZRT       := $(BUILD_DIR)/tools/zrt/zrt
+# Full unwinding through ORT (built without frame pointers) so that leak reports show
+# zrt's frames and the one suppression in tests/sanitizers/lsan.supp can match.
+ASAN_OPTIONS := detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64
+LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan.supp
 
 .PHONY: all setup build build-asan run test test-release test-asan bench install format clean
 
@@ -39,7 +43,8 @@ test-release: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
 test-asan: build-asan
-	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=$(ASAN_OPTIONS) LSAN_OPTIONS=$(LSAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS)
 
 bench: build
 	$(BUILD_DIR)/bench/zrt_bench_run_paths
