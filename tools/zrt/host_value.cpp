@@ -26,9 +26,7 @@ T load(const HostTensor& t, std::size_t i) {
   return v;
 }
 
-std::string dims_to_string(const std::vector<std::int64_t>& dims) {
-  return fmt::format("[{}]", fmt::join(dims, ","));
-}
+std::string dims_to_string(const std::vector<std::int64_t>& dims) { return fmt::format("[{}]", fmt::join(dims, ",")); }
 
 // "[0,2,1]" for flat index i of dims.
 std::string index_to_string(const std::vector<std::int64_t>& dims, std::size_t flat) {
@@ -78,9 +76,10 @@ std::optional<std::string> compare_tensors(const HostTensor& e, const HostTensor
     if (!ok && mismatches++ == 0) first = i;
   }
   if (mismatches == 0) return std::nullopt;
-  std::string reason = fmt::format("element {} (flat {} of {}): expected {}, got {}; {} element{} differ",
-                                   index_to_string(e.dims, first), first, n, element_to_string(e, first),
-                                   element_to_string(a, first), mismatches, mismatches == 1 ? "" : "s");
+  std::string reason =
+      fmt::format("element {} (flat {} of {}): expected {}, got {}; {} element{} differ{}",
+                  index_to_string(e.dims, first), first, n, element_to_string(e, first), element_to_string(a, first),
+                  mismatches, mismatches == 1 ? "" : "s", mismatches == 1 ? "s" : "");
   if (floating && max_abs > 0.0) reason += fmt::format(" (max abs diff {:.6g})", max_abs);
   return reason;
 }
@@ -90,7 +89,8 @@ std::vector<std::size_t> key_order(const HostTensor& keys) {
   std::vector<std::size_t> order(keys.element_count());
   std::iota(order.begin(), order.end(), std::size_t{0});
   if (keys.type == ElementType::String) {
-    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return keys.strings[x] < keys.strings[y]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t x, std::size_t y) { return keys.strings[x] < keys.strings[y]; });
   } else if (keys.type == ElementType::Int64) {
     std::sort(order.begin(), order.end(),
               [&](std::size_t x, std::size_t y) { return load<std::int64_t>(keys, x) < load<std::int64_t>(keys, y); });
@@ -145,7 +145,8 @@ std::string HostValue::describe() const {
   switch (kind) {
     case Kind::Tensor: return tensor.describe();
     case Kind::Sequence: return fmt::format("seq({})", elements.size());
-    case Kind::Map: return fmt::format("map({},{})[{}]", element_name(keys.type), element_name(values.type), keys.element_count());
+    case Kind::Map:
+      return fmt::format("map({},{})[{}]", element_name(keys.type), element_name(values.type), keys.element_count());
     case Kind::None: return "none";
   }
   return "?";
@@ -153,18 +154,28 @@ std::string HostValue::describe() const {
 
 std::string element_name(ElementType type) {
   const std::string_view name = to_string(type);
-  if (name.empty() || name == "undefined" || name == "unknown")
-    return fmt::format("type#{}", static_cast<int>(type));
+  if (name.empty() || name == "undefined" || name == "unknown") return fmt::format("type#{}", static_cast<int>(type));
   return std::string(name);
 }
 
 std::size_t host_element_size(ElementType type) noexcept {
   switch (type) {
-    case ElementType::Float: case ElementType::Int32: case ElementType::UInt32: return 4;
-    case ElementType::Double: case ElementType::Int64: case ElementType::UInt64: return 8;
-    case ElementType::Int16: case ElementType::UInt16: case ElementType::Float16: case ElementType::BFloat16: return 2;
-    case ElementType::Int8: case ElementType::UInt8: case ElementType::Bool:
-    case ElementType::Float8E4M3FN: case ElementType::Float8E4M3FNUZ: case ElementType::Float8E5M2:
+    case ElementType::Float:
+    case ElementType::Int32:
+    case ElementType::UInt32: return 4;
+    case ElementType::Double:
+    case ElementType::Int64:
+    case ElementType::UInt64: return 8;
+    case ElementType::Int16:
+    case ElementType::UInt16:
+    case ElementType::Float16:
+    case ElementType::BFloat16: return 2;
+    case ElementType::Int8:
+    case ElementType::UInt8:
+    case ElementType::Bool:
+    case ElementType::Float8E4M3FN:
+    case ElementType::Float8E4M3FNUZ:
+    case ElementType::Float8E5M2:
     case ElementType::Float8E5M2FNUZ: return 1;
     case ElementType::Complex64: return 8;
     case ElementType::Complex128: return 16;
@@ -208,7 +219,8 @@ std::string element_to_string(const HostTensor& t, std::size_t i) {
     default:
       if (host_element_size(t.type) == 0 || t.type == ElementType::Complex64 || t.type == ElementType::Complex128 ||
           (t.type >= ElementType::Float8E4M3FN && t.type <= ElementType::Float8E5M2FNUZ))
-        return fmt::format("0x{:02x}", static_cast<unsigned>(t.bytes[i * std::max<std::size_t>(host_element_size(t.type), 1)]));
+        return fmt::format("0x{:02x}",
+                           static_cast<unsigned>(t.bytes[i * std::max<std::size_t>(host_element_size(t.type), 1)]));
       return fmt::format("{}", element_as_double(t, i));
   }
 }
@@ -283,7 +295,8 @@ std::optional<std::string> compare(const HostValue& expected, const HostValue& a
     case HostValue::Kind::Tensor: return compare_tensors(expected.tensor, actual.tensor, tolerance);
     case HostValue::Kind::Sequence:
       if (expected.elements.size() != actual.elements.size())
-        return fmt::format("expected a sequence of {} elements, got {}", expected.elements.size(), actual.elements.size());
+        return fmt::format("expected a sequence of {} elements, got {}", expected.elements.size(),
+                           actual.elements.size());
       for (std::size_t i = 0; i < expected.elements.size(); ++i) {
         if (auto why = compare(expected.elements[i], actual.elements[i], tolerance))
           return fmt::format("sequence element {}: {}", i, *why);
@@ -313,11 +326,13 @@ std::string summarize(const HostTensor& t, std::size_t max_values) {
   if (n == 0) return s;
   if (t.type == ElementType::Bool) {
     std::size_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) count += t.bytes[i] != std::byte{0} ? 1 : 0;
+    for (std::size_t i = 0; i < n; ++i)
+      if (t.bytes[i] != std::byte{0}) ++count;
     return s + fmt::format("  true={} false={}", count, n - count);
   }
   if (t.type == ElementType::String || host_element_size(t.type) == 0 || t.type == ElementType::Complex64 ||
-      t.type == ElementType::Complex128 || (t.type >= ElementType::Float8E4M3FN && t.type <= ElementType::Float8E5M2FNUZ))
+      t.type == ElementType::Complex128 ||
+      (t.type >= ElementType::Float8E4M3FN && t.type <= ElementType::Float8E5M2FNUZ))
     return s;
   double lo = std::numeric_limits<double>::infinity();
   double hi = -lo;

@@ -28,7 +28,7 @@ struct HostTensor {
 struct HostValue {
   enum class Kind { Tensor, Sequence, Map, None };
   Kind kind = Kind::None;
-  HostTensor tensor;               // Tensor
+  HostTensor tensor;                // Tensor
   std::vector<HostValue> elements;  // Sequence
   HostTensor keys;                  // Map: 1-D keys
   HostTensor values;                // Map: 1-D values, same length

@@ -1,7 +1,8 @@
 // zrt info MODEL [--json]: inputs, outputs, metadata and opsets of a model.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -43,10 +44,12 @@ std::string domain_name(const std::string& domain) { return domain.empty() ? "ai
 
 int run_info(const InfoOptions& opt) {
   // Load through zrt first: it reports a missing or broken model with ORT's verdict.
-  const Environment env(EnvironmentOptions{.log_level = LogLevel::Error});
-  const Session session(env, opt.model, SessionOptions{.optimization_level = OptimizationLevel::Disabled,
-                                                       .intra_op_threads = 1,
-                                                       .inter_op_threads = 1});
+  EnvironmentOptions env_options;
+  env_options.log_level = LogLevel::Error;
+  const Environment env(env_options);
+  const Session session(
+      env, opt.model,
+      SessionOptions{}.optimization_level(OptimizationLevel::Disabled).intra_op_threads(1).inter_op_threads(1));
   const ModelMetadata meta = session.metadata();
 
   // Opsets and IR version are only in the model file (ORT's C API does not expose them).
@@ -57,6 +60,9 @@ int run_info(const InfoOptions& opt) {
   } catch (const Error& e) {
     proto_error = e.what();
   }
+  // ORT reports INT64_MAX for a model without model_version.
+  const bool has_version =
+      proto ? proto->has_model_version() : meta.version != std::numeric_limits<std::int64_t>::max();
 
   if (opt.json) {
     nlohmann::json j;
@@ -66,13 +72,14 @@ int run_info(const InfoOptions& opt) {
     j["graph_description"] = meta.graph_description;
     j["domain"] = meta.domain;
     j["description"] = meta.description;
-    j["version"] = meta.version;
+    j["version"] = has_version ? nlohmann::json(meta.version) : nlohmann::json(nullptr);
     j["custom_metadata"] = meta.custom;
     if (proto) {
       j["ir_version"] = proto->ir_version();
       j["producer_version"] = proto->producer_version();
       nlohmann::json opsets = nlohmann::json::array();
-      for (const auto& op : proto->opset_import()) opsets.push_back({{"domain", domain_name(op.domain())}, {"version", op.version()}});
+      for (const auto& op : proto->opset_import())
+        opsets.push_back({{"domain", domain_name(op.domain())}, {"version", op.version()}});
       j["opsets"] = opsets;
       j["initializers"] = proto->graph().initializer_size();
       j["nodes"] = proto->graph().node_size();
@@ -89,7 +96,8 @@ int run_info(const InfoOptions& opt) {
   if (proto) {
     fmt::print("  ir version:  {}\n", proto->ir_version());
     std::vector<std::string> opsets;
-    for (const auto& op : proto->opset_import()) opsets.push_back(fmt::format("{} {}", domain_name(op.domain()), op.version()));
+    for (const auto& op : proto->opset_import())
+      opsets.push_back(fmt::format("{} {}", domain_name(op.domain()), op.version()));
     fmt::print("  opsets:      {}\n", opsets.empty() ? "(none)" : fmt::format("{}", fmt::join(opsets, ", ")));
   } else {
     fmt::print("  opsets:      unknown ({})\n", proto_error);
@@ -101,9 +109,10 @@ int run_info(const InfoOptions& opt) {
   if (!meta.graph_description.empty()) fmt::print("  graph doc:   {}\n", meta.graph_description);
   if (!meta.description.empty()) fmt::print("  description: {}\n", meta.description);
   if (!meta.domain.empty()) fmt::print("  domain:      {}\n", meta.domain);
-  fmt::print("  version:     {}\n", meta.version);
+  fmt::print("  version:     {}\n", has_version ? std::to_string(meta.version) : std::string("(unset)"));
   if (proto)
-    fmt::print("  graph size:  {} nodes, {} initializers\n", proto->graph().node_size(), proto->graph().initializer_size());
+    fmt::print("  graph size:  {} nodes, {} initializers\n", proto->graph().node_size(),
+               proto->graph().initializer_size());
   if (!meta.custom.empty()) {
     fmt::print("  metadata:\n");
     for (const auto& [key, value] : meta.custom) fmt::print("    {}: {}\n", key, value);

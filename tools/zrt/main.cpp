@@ -1,6 +1,6 @@
 // zrt: inspect, run and check ONNX models through the zrt library.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>

@@ -118,8 +118,10 @@ class HeaderParser {
       if (peek() == 'L') ++pos_;
       dims.push_back(d);
       skip_space();
-      if (peek() == ',') ++pos_;
-      else if (peek() != ')') fail("expected ',' or ')' in the shape");
+      if (peek() == ',')
+        ++pos_;
+      else if (peek() != ')')
+        fail("expected ',' or ')' in the shape");
     }
   }
 
@@ -190,7 +192,8 @@ HostTensor read_npy(const std::filesystem::path& path) {
   std::size_t header_len = 0;
   std::size_t offset = 0;
   if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    header_len =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     offset = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) throw Error(fmt::format("'{}' is not a valid .npy file: truncated header", file));
@@ -205,8 +208,10 @@ HostTensor read_npy(const std::filesystem::path& path) {
   const std::string header_text = bytes.substr(offset, header_len);
   const Header h = HeaderParser(header_text, file).parse();
   if (h.fortran_order)
-    throw Error(fmt::format("'{}': Fortran-order arrays are not supported (save a C-order array, "
-                            "e.g. numpy.ascontiguousarray)", file));
+    throw Error(
+        fmt::format("'{}': Fortran-order arrays are not supported (save a C-order array, "
+                    "e.g. numpy.ascontiguousarray)",
+                    file));
 
   HostTensor t;
   t.dims = h.shape;
@@ -230,7 +235,8 @@ HostTensor read_npy(const std::filesystem::path& path) {
   if (code[0] == 'S' || code[0] == 'U') {
     const bool utf32 = code[0] == 'U';
     const std::string digits = code.substr(1);
-    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    if (digits.empty() ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
       throw Error(fmt::format("'{}': unsupported dtype '{}'", file, h.descr));
     const std::size_t chars = std::stoul(digits);
     itemsize = utf32 ? chars * 4 : chars;
@@ -258,8 +264,10 @@ HostTensor read_npy(const std::filesystem::path& path) {
 
   const auto it = numeric_dtypes().find(code);
   if (it == numeric_dtypes().end())
-    throw Error(fmt::format("'{}': unsupported dtype '{}' (supported: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 S U, "
-                            "little-endian)", file, h.descr));
+    throw Error(
+        fmt::format("'{}': unsupported dtype '{}' (supported: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 S U, "
+                    "little-endian)",
+                    file, h.descr));
   t.type = it->second;
   itemsize = host_element_size(t.type);
   if (big_endian && itemsize > 1)
@@ -293,8 +301,8 @@ void write_npy(const std::filesystem::path& path, const HostTensor& tensor) {
   } else {
     descr = npy_dtype(tensor.type);
     if (descr.empty())
-      throw Error(ErrorCode::NotImplemented,
-                  fmt::format("cannot write '{}': NumPy has no dtype for {}", path.string(), element_name(tensor.type)));
+      throw Error(ErrorCode::NotImplemented, fmt::format("cannot write '{}': NumPy has no dtype for {}", path.string(),
+                                                         element_name(tensor.type)));
   }
 
   std::string shape;
@@ -318,8 +326,12 @@ void write_npy(const std::filesystem::path& path, const HostTensor& tensor) {
     const char v[4] = {1, 0, static_cast<char>(len & 0xFF), static_cast<char>((len >> 8) & 0xFF)};
     out.write(v, 4);
   } else {
-    const char v[6] = {2, 0, static_cast<char>(len & 0xFF), static_cast<char>((len >> 8) & 0xFF),
-                       static_cast<char>((len >> 16) & 0xFF), static_cast<char>((len >> 24) & 0xFF)};
+    const char v[6] = {2,
+                       0,
+                       static_cast<char>(len & 0xFF),
+                       static_cast<char>((len >> 8) & 0xFF),
+                       static_cast<char>((len >> 16) & 0xFF),
+                       static_cast<char>((len >> 24) & 0xFF)};
     out.write(v, 6);
   }
   out.write(header.data(), static_cast<std::streamsize>(header.size()));

@@ -56,7 +56,8 @@ onnx::ModelProto load_model_proto(const std::filesystem::path& path) {
   const std::string bytes = read_file_bytes(path);
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes))
-    throw Error(ErrorCode::InvalidProtobuf, fmt::format("'{}' is not an ONNX model (protobuf parse failed)", path.string()));
+    throw Error(ErrorCode::InvalidProtobuf,
+                fmt::format("'{}' is not an ONNX model (protobuf parse failed)", path.string()));
   return model;
 }
 
@@ -72,9 +73,11 @@ std::string type_to_string(const onnx::TypeProto& type) {
       if (type.sparse_tensor_type().has_shape()) s += shape_to_string(type.sparse_tensor_type().shape());
       return s;
     }
-    case onnx::TypeProto::kSequenceType: return fmt::format("seq({})", type_to_string(type.sequence_type().elem_type()));
+    case onnx::TypeProto::kSequenceType:
+      return fmt::format("seq({})", type_to_string(type.sequence_type().elem_type()));
     case onnx::TypeProto::kMapType:
-      return fmt::format("map({},{})", elem_type_name(type.map_type().key_type()), type_to_string(type.map_type().value_type()));
+      return fmt::format("map({},{})", elem_type_name(type.map_type().key_type()),
+                         type_to_string(type.map_type().value_type()));
     case onnx::TypeProto::kOptionalType:
       return fmt::format("optional({})", type_to_string(type.optional_type().elem_type()));
     default: return "unknown";
@@ -84,7 +87,8 @@ std::string type_to_string(const onnx::TypeProto& type) {
 HostTensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what) {
   if (proto.data_location() == onnx::TensorProto::EXTERNAL)
     throw Error(ErrorCode::NotImplemented, fmt::format("{}: external tensor data is not supported", what));
-  if (proto.has_segment()) throw Error(ErrorCode::NotImplemented, fmt::format("{}: segmented tensors are not supported", what));
+  if (proto.has_segment())
+    throw Error(ErrorCode::NotImplemented, fmt::format("{}: segmented tensors are not supported", what));
   HostTensor t;
   t.type = static_cast<ElementType>(proto.data_type());
   t.dims.assign(proto.dims().begin(), proto.dims().end());
@@ -97,7 +101,8 @@ HostTensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
   }
   const std::size_t size = host_element_size(t.type);
   if (size == 0 || t.type == ElementType::Complex64 || t.type == ElementType::Complex128)
-    throw Error(ErrorCode::NotImplemented, fmt::format("{}: element type {} is not supported", what, element_name(t.type)));
+    throw Error(ErrorCode::NotImplemented,
+                fmt::format("{}: element type {} is not supported", what, element_name(t.type)));
   if (proto.has_raw_data()) {
     const std::string& raw = proto.raw_data();
     if (raw.size() != count * size)
@@ -164,10 +169,12 @@ HostTensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
       break;
     }
     default:
-      throw Error(ErrorCode::NotImplemented, fmt::format("{}: element type {} is not supported", what, element_name(t.type)));
+      throw Error(ErrorCode::NotImplemented,
+                  fmt::format("{}: element type {} is not supported", what, element_name(t.type)));
   }
   if (static_cast<std::size_t>(field_size) != count)
-    throw Error(fmt::format("{}: {} values for {} elements (shape [{}])", what, field_size, count, fmt::join(t.dims, ",")));
+    throw Error(
+        fmt::format("{}: {} values for {} elements (shape [{}])", what, field_size, count, fmt::join(t.dims, ",")));
   return t;
 }
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include <onnx/onnx-data.pb.h>
+#include <onnx/onnx-data_pb.h>
 #include <onnx/onnx_pb.h>
 
 #include "host_value.hpp"
