@@ -68,7 +68,8 @@ void set_output_type(onnx::ModelProto& model, int index, const char* type_text) 
   onnx::TypeProto type;
   auto status = onnx::OnnxParser::Parse(type, type_text);
   if (!status.IsOK()) {
-    throw std::runtime_error(std::string("zrt::test: type does not parse: ") + type_text + ": " + status.ErrorMessage());
+    throw std::runtime_error(std::string("zrt::test: type does not parse: ") + type_text + ": " +
+                             status.ErrorMessage());
   }
   *model.mutable_graph()->mutable_output(index)->mutable_type() = type;
 }
@@ -97,20 +98,14 @@ int identity_opset(ElementType type) {
     case ElementType::Float8E4M3FN:
     case ElementType::Float8E4M3FNUZ:
     case ElementType::Float8E5M2:
-    case ElementType::Float8E5M2FNUZ:
-      return 19;
+    case ElementType::Float8E5M2FNUZ: return 19;
     case ElementType::UInt4:
-    case ElementType::Int4:
-      return 21;
-    case ElementType::Float4E2M1:
-      return 23;
-    case ElementType::Float8E8M0:
-      return 24;
+    case ElementType::Int4: return 21;
+    case ElementType::Float4E2M1: return 23;
+    case ElementType::Float8E8M0: return 24;
     case ElementType::UInt2:
-    case ElementType::Int2:
-      return 25;
-    default:
-      return static_cast<int>(kOpset);
+    case ElementType::Int2: return 25;
+    default: return static_cast<int>(kOpset);
   }
 }
 
@@ -265,8 +260,8 @@ Bytes long_running(int matmuls, int size) {
     body += "  " + next + " = MatMul(" + prev + ", W)\n";
     prev = next;
   }
-  onnx::ModelProto model =
-      parse(header() + "long_running (float[" + n + "," + n + "] X) => (float[" + n + "," + n + "] Y) {\n" + body + "}\n");
+  onnx::ModelProto model = parse(header() + "long_running (float[" + n + "," + n + "] X) => (float[" + n + "," + n +
+                                 "] Y) {\n" + body + "}\n");
   const auto usize = static_cast<std::size_t>(size);
   std::vector<float> eye(usize * usize, 0.0f);
   for (std::size_t i = 0; i < usize; ++i) {

@@ -20,10 +20,10 @@ using Bytes = std::vector<std::byte>;
 // One dimension of a declared shape: a fixed size, a named symbol ("batch"), or
 // unnamed-free (Dim::free()).
 struct Dim {
-  Dim(std::int64_t v) : value(v) {}              // NOLINT(google-explicit-constructor)
-  Dim(int v) : value(v) {}                       // NOLINT(google-explicit-constructor)
-  Dim(const char* s) : symbol(s) {}              // NOLINT(google-explicit-constructor)
-  Dim(std::string s) : symbol(std::move(s)) {}   // NOLINT(google-explicit-constructor)
+  Dim(std::int64_t v) : value(v) {}             // NOLINT(google-explicit-constructor)
+  Dim(int v) : value(v) {}                      // NOLINT(google-explicit-constructor)
+  Dim(const char* s) : symbol(s) {}             // NOLINT(google-explicit-constructor)
+  Dim(std::string s) : symbol(std::move(s)) {}  // NOLINT(google-explicit-constructor)
   static Dim free() { return Dim(std::string()); }
 
   std::int64_t value = -1;  // -1: not fixed

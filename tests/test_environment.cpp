@@ -1,0 +1,188 @@
+// zrt/environment.hpp. ORT keeps one environment per process and its first logger:
+// tests that set logging or global pools come first, and ctest runs each test in its
+// own process. Tests that touch Environment::default_environment() (which lives for
+// the process) come last.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/models.hpp"
+#include "test_util.hpp"
+#include "zrt/environment.hpp"
+#include "zrt/session.hpp"
+
+namespace {
+
+using zrt::Environment;
+using zrt::EnvironmentOptions;
+using zrt::ErrorCode;
+using zrt::LogLevel;
+using zrt::Session;
+using zrt::TensorView;
+using zrt::test::throws_error;
+
+// Runs the add-constant model on one input and checks Y = X + C exactly.
+void expect_add_constant_runs(const Session& session) {
+  std::vector<float> x(16);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) * 3.0f - 7.0f;
+  zrt::Outputs out = session.run({TensorView<const float>(x, {1, 16})});
+  ASSERT_EQ(out.size(), 1u);
+  const auto y = out[0].data<float>();
+  ASSERT_EQ(y.size(), 16u);
+  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(y[i], x[i] + zrt::test::add_constant_c(i)) << i;
+}
+
+struct LogRecord {
+  LogLevel level;
+  std::string category, log_id, location, message;
+};
+
+TEST(Environment, LogCallbackReceivesOrtMessages) {
+  auto records = std::make_shared<std::vector<LogRecord>>();
+  auto mutex = std::make_shared<std::mutex>();
+  EnvironmentOptions options;
+  options.log_level = LogLevel::Verbose;
+  options.log_id = "zrt-log-test";
+  options.log_callback = [records, mutex](LogLevel level, std::string_view category, std::string_view log_id,
+                                          std::string_view location, std::string_view message) {
+    std::lock_guard lock(*mutex);
+    records->push_back(
+        {level, std::string(category), std::string(log_id), std::string(location), std::string(message)});
+  };
+  {
+    Environment env(options);
+    EXPECT_EQ(env.options().log_level, LogLevel::Verbose);
+    EXPECT_EQ(env.options().log_id, "zrt-log-test");
+    const Session session = Session::from_bytes(env, zrt::test::add_constant());
+    expect_add_constant_runs(session);
+  }
+  std::lock_guard lock(*mutex);
+  ASSERT_FALSE(records->empty()) << "a verbose environment logged nothing while loading and running a model";
+  bool any_message = false;
+  for (const LogRecord& r : *records) {
+    EXPECT_GE(static_cast<int>(r.level), static_cast<int>(LogLevel::Verbose));
+    EXPECT_LE(static_cast<int>(r.level), static_cast<int>(LogLevel::Fatal));
+    any_message = any_message || !r.message.empty();
+  }
+  EXPECT_TRUE(any_message);
+}
+
+TEST(Environment, GlobalThreadPools) {
+  EnvironmentOptions options;
+  zrt::GlobalThreadPools pools;
+  pools.intra_op_threads = 2;
+  pools.inter_op_threads = 1;
+  options.global_thread_pools = pools;
+  Environment env(options);
+  EXPECT_TRUE(env.has_global_thread_pools());
+  // Sessions on it use the global pools unless asked otherwise.
+  const Session shared = Session::from_bytes(env, zrt::test::add_constant());
+  expect_add_constant_runs(shared);
+  const Session explicit_shared =
+      Session::from_bytes(env, zrt::test::add_constant(), zrt::SessionOptions{}.per_session_threads(false));
+  expect_add_constant_runs(explicit_shared);
+  const Session own = Session::from_bytes(env, zrt::test::add_constant(),
+                                          zrt::SessionOptions{}.intra_op_threads(1).per_session_threads(true));
+  expect_add_constant_runs(own);
+}
+
+TEST(Environment, PerSessionThreadsOffNeedsGlobalPools) {
+  Environment env;
+  EXPECT_FALSE(env.has_global_thread_pools());
+  EXPECT_TRUE(throws_error(
+      [&] {
+        (void)Session::from_bytes(env, zrt::test::add_constant(), zrt::SessionOptions{}.per_session_threads(false));
+      },
+      ErrorCode::InvalidArgument, {"per_session_threads", "global_thread_pools"}));
+}
+
+TEST(Environment, DefaultOptions) {
+  Environment env;
+  EXPECT_NE(env.handle(), nullptr);
+  EXPECT_EQ(env.options().log_level, LogLevel::Warning);
+  EXPECT_EQ(env.options().log_id, "zrt");
+  EXPECT_FALSE(env.options().log_callback);
+  EXPECT_FALSE(env.has_global_thread_pools());
+}
+
+TEST(Environment, CopiesShareOneOrtEnvironment) {
+  Environment a;
+  Environment b = a;  // NOLINT(performance-unnecessary-copy-initialization)
+  EXPECT_EQ(a.handle(), b.handle());
+  EXPECT_EQ(a.state(), b.state());
+  Environment c;
+  c = a;
+  EXPECT_EQ(c.handle(), a.handle());
+}
+
+TEST(Environment, RejectsAnInvalidLogLevel) {
+  EnvironmentOptions options;
+  options.log_level = static_cast<LogLevel>(9);
+  EXPECT_TRUE(throws_error([&] { Environment env(options); }, ErrorCode::InvalidArgument, {"log_level", "9"}));
+}
+
+// The headline lifetime guarantee: a Session keeps its environment alive.
+TEST(Environment, DestroyedBeforeItsSession) {
+  std::optional<Session> session;
+  {
+    Environment env;
+    session.emplace(Session::from_bytes(env, zrt::test::add_constant()));
+  }  // the Environment object dies here
+  EXPECT_NE(session->environment().handle(), nullptr);
+  expect_add_constant_runs(*session);
+  expect_add_constant_runs(*session);
+}
+
+TEST(Environment, DestroyedBeforeAFileSessionAndItsCopies) {
+  zrt::test::TempDir dir;
+  const auto path = dir.write("add.onnx", zrt::test::add_constant());
+  std::optional<Session> copy;
+  {
+    Environment env;
+    Session original(env, path);
+    copy.emplace(original);
+  }  // the Environment and the original Session die here
+  expect_add_constant_runs(*copy);
+  // A session made later on a fresh environment works alongside it.
+  Environment fresh;
+  const Session other(fresh, path);
+  expect_add_constant_runs(other);
+  expect_add_constant_runs(*copy);
+}
+
+TEST(Environment, ManySessionsOutliveTheirEnvironment) {
+  std::vector<Session> sessions;
+  {
+    Environment env;
+    for (int i = 0; i < 4; ++i) sessions.push_back(Session::from_bytes(env, zrt::test::add_constant()));
+  }
+  while (!sessions.empty()) {
+    expect_add_constant_runs(sessions.back());
+    sessions.pop_back();
+  }
+}
+
+TEST(Version, OrtVersionMatchesApiVersion) {
+  const std::string version = zrt::ort_version();
+  const std::string prefix = "1." + std::to_string(zrt::ort_api_version()) + ".";
+  EXPECT_EQ(version.rfind(prefix, 0), 0u) << "ORT " << version << " with C API version " << zrt::ort_api_version();
+  EXPECT_GE(zrt::ort_api_version(), 23);
+}
+
+// ---- default environment (lives for the process: keep these last) -------------------
+
+TEST(Environment, DefaultEnvironmentIsShared) {
+  const Environment a = Environment::default_environment();
+  const Environment b = Environment::default_environment();
+  EXPECT_NE(a.handle(), nullptr);
+  EXPECT_EQ(a.handle(), b.handle());
+  const Session session = Session::from_bytes(zrt::test::add_constant());
+  EXPECT_EQ(session.environment().handle(), a.handle());
+  expect_add_constant_runs(session);
+}
+
+}  // namespace
