@@ -92,9 +92,23 @@ IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
   check(a.GetOnnxTypeFromTypeInfo(raw, &onnx_type));
   info.kind = detail::to_value_kind(onnx_type);
   info.type = detail::describe_type(raw);
-  if (onnx_type == ONNX_TYPE_TENSOR || onnx_type == ONNX_TYPE_SPARSETENSOR) {
+  const OrtTypeInfo* tensor_type = raw;
+  detail::TypeInfoPtr contained;
+  if (onnx_type == ONNX_TYPE_OPTIONAL) {  // optional(tensor(T)): describe the tensor it may hold
+    const OrtOptionalTypeInfo* optional = nullptr;
+    check(a.CastTypeInfoToOptionalTypeInfo(raw, &optional));
+    OrtTypeInfo* inner = nullptr;
+    check(a.GetOptionalContainedTypeInfo(optional, &inner));
+    contained.reset(inner);
+    ONNXType inner_type = ONNX_TYPE_UNKNOWN;
+    check(a.GetOnnxTypeFromTypeInfo(inner, &inner_type));
+    tensor_type = inner_type == ONNX_TYPE_TENSOR ? inner : nullptr;
+  } else if (onnx_type != ONNX_TYPE_TENSOR && onnx_type != ONNX_TYPE_SPARSETENSOR) {
+    tensor_type = nullptr;
+  }
+  if (tensor_type != nullptr) {
     const OrtTensorTypeAndShapeInfo* tensor = nullptr;
-    check(a.CastTypeInfoToTensorInfo(raw, &tensor));
+    check(a.CastTypeInfoToTensorInfo(tensor_type, &tensor));
     ONNXTensorElementDataType element = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
     check(a.GetTensorElementType(tensor, &element));
     info.element_type = static_cast<ElementType>(element);
@@ -170,7 +184,8 @@ std::string describe_input(const Session::State& state, std::size_t index) {
 void check_input(const Session::State& state, std::size_t index, ElementType type, std::span<const std::int64_t> dims) {
   const Shape shape(dims);
   const IoInfo& info = state.inputs[index];
-  if (info.kind != ValueKind::Tensor) {
+  const bool optional_tensor = info.kind == ValueKind::Optional && info.element_type != ElementType::Undefined;
+  if (info.kind != ValueKind::Tensor && !optional_tensor) {
     throw Error("Session::run: " + describe_input(state, index) + " expects " + info.type + ", got tensor(" +
                 std::string(to_string(type)) + ")" + shape.to_string());
   }

@@ -29,11 +29,12 @@ class IoBinding;
 struct IoInfo {
   std::string name;
   ValueKind kind = ValueKind::Unknown;
-  ElementType element_type = ElementType::Undefined;  // tensors and sparse tensors
-  Shape shape;                                        // free dims are -1
-  std::vector<std::string> symbolic_dims;             // per dim; "" where none
-  std::optional<std::size_t> static_element_count;    // set when every dim is fixed
-  std::string type;                                   // "tensor(float)", "seq(tensor(int64))", ...
+  // Tensors, sparse tensors and optional(tensor): the (contained) tensor's type and dims.
+  ElementType element_type = ElementType::Undefined;
+  Shape shape;                                      // free dims are -1
+  std::vector<std::string> symbolic_dims;           // per dim; "" where none
+  std::optional<std::size_t> static_element_count;  // set when every dim is fixed
+  std::string type;                                 // "tensor(float)", "seq(tensor(int64))", ...
 
   // "x: tensor(float)[batch,3,224,224]"
   std::string to_string() const;
