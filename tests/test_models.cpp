@@ -30,6 +30,8 @@ TEST(Models, BuildersProduceBytes) {
   EXPECT_FALSE(zrt::test::multi_io().empty());
   EXPECT_FALSE(zrt::test::sequence_optional().empty());
   EXPECT_FALSE(zrt::test::zipmap().empty());
+  EXPECT_FALSE(zrt::test::optional_input().empty());
+  EXPECT_FALSE(zrt::test::identity_unranked(zrt::ElementType::Float).empty());
   EXPECT_THROW((void)zrt::test::long_running(0, 8), std::invalid_argument);
 }
 

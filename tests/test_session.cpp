@@ -251,7 +251,11 @@ TEST(Session, IoInfoOfSequencesMapsOptionals) {
   EXPECT_EQ(seq.output(1).name, "maybe");
   EXPECT_EQ(seq.output(1).kind, ValueKind::Optional);
   EXPECT_EQ(seq.output(1).type, "optional(tensor(float))");
-  EXPECT_FALSE(seq.output(1).static_element_count.has_value());
+  // An optional tensor is described by the tensor it may hold.
+  EXPECT_EQ(seq.output(1).element_type, ElementType::Float);
+  EXPECT_EQ(seq.output(1).shape, (Shape{2}));
+  EXPECT_EQ(seq.output(1).static_element_count, std::optional<std::size_t>(2));
+  EXPECT_EQ(seq.output(0).element_type, ElementType::Undefined);
 
   const Session zip = Session::from_bytes(zrt::test::zipmap());
   EXPECT_EQ(zip.output(0).kind, ValueKind::Sequence);
@@ -412,6 +416,66 @@ TEST(Session, DynamicDimsOneSessionManyShapes) {
   }
 }
 
+TEST(Session, EmptyTensors) {
+  const Session session = Session::from_bytes(zrt::test::identity(ElementType::Float, {"n", 3}));
+  Outputs out = session.run({TensorView<const float>(nullptr, 0, {0, 3})});
+  EXPECT_EQ(out[0].shape(), (Shape{0, 3}));
+  EXPECT_EQ(out[0].element_count(), 0u);
+  EXPECT_TRUE(out[0].data<float>().empty());
+  const Session strings = Session::from_bytes(zrt::test::strings());
+  const zrt::StringTensor none(Shape{0});
+  EXPECT_TRUE(strings.run({none})[0].strings().empty());
+}
+
+TEST(Session, ScalarInput) {
+  const Session session = Session::from_bytes(zrt::test::identity(ElementType::Int64, {}));
+  EXPECT_EQ(session.input(0).shape, Shape{});
+  EXPECT_EQ(session.input(0).static_element_count, std::optional<std::size_t>(1));
+  EXPECT_EQ(session.input(0).to_string(), "X: tensor(int64)[]");
+  const std::int64_t v = -42;
+  Outputs out = session.run({TensorView<const std::int64_t>(&v, 1, Shape{})});
+  EXPECT_EQ(out[0].shape(), Shape{});
+  EXPECT_EQ(out[0].data<std::int64_t>()[0], -42);
+  // A rank-1 tensor for the scalar input is refused with the input's name.
+  const std::vector<std::int64_t> two{1, 2};
+  EXPECT_TRUE(throws_error([&] { (void)session.run({TensorView<const std::int64_t>(two, {2})}); },
+                           ErrorCode::InvalidArgument, {"X"}));
+  out = session.run({TensorView<const std::int64_t>(&v, 1, Shape{})});
+  EXPECT_EQ(out[0].data<std::int64_t>()[0], -42);
+}
+
+// A model input declared without any shape accepts every rank.
+TEST(Session, UnrankedInput) {
+  const Session session = Session::from_bytes(zrt::test::identity_unranked(ElementType::Float));
+  EXPECT_EQ(session.input(0).kind, ValueKind::Tensor);
+  EXPECT_EQ(session.input(0).element_type, ElementType::Float);
+  const float scalar = 2.5f;
+  EXPECT_EQ(session.run({TensorView<const float>(&scalar, 1, Shape{})})[0].data<float>()[0], 2.5f);
+  const std::vector<float> three{1, 2, 3};
+  Outputs out = session.run({TensorView<const float>(three, {3, 1})});
+  EXPECT_EQ(out[0].shape(), (Shape{3, 1}));
+  EXPECT_EQ(to_vector(out[0].data<float>()), three);
+}
+
+TEST(Session, RankAboveTheInlineShape) {
+  std::vector<zrt::test::Dim> dims;
+  std::vector<std::int64_t> concrete;
+  for (int d = 0; d < 10; ++d) {
+    dims.emplace_back(d == 3 ? zrt::test::Dim("wide") : zrt::test::Dim(d % 3 == 0 ? 2 : 1));
+    concrete.push_back(d == 3 ? 3 : (d % 3 == 0 ? 2 : 1));
+  }
+  const Session session = Session::from_bytes(zrt::test::identity(ElementType::Int16, dims));
+  EXPECT_EQ(session.input(0).shape.rank(), 10u);
+  EXPECT_EQ(session.input(0).symbolic_dims[3], "wide");
+  EXPECT_EQ(session.input(0).to_string(), "X: tensor(int16)[2,1,1,wide,1,1,2,1,1,2]");
+  const Shape shape(concrete);
+  std::vector<std::int16_t> x(shape.element_count());
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::int16_t>(i * 7 - 100);
+  Outputs out = session.run({TensorView<const std::int16_t>(x, shape)});
+  EXPECT_EQ(out[0].shape(), shape);
+  EXPECT_EQ(to_vector(out[0].data<std::int16_t>()), x);
+}
+
 TEST(Session, MlpExact) {
   const Session session = Session::from_bytes(zrt::test::mlp(), SessionOptions{}.intra_op_threads(1));
   EXPECT_EQ(session.input(0).to_string(), "x: tensor(float)[batch,784]");
@@ -477,6 +541,27 @@ TEST(Session, SequenceAndOptionalOutputs) {
   ASSERT_FALSE(maybe.empty());
   EXPECT_TRUE(maybe.has_value());
   EXPECT_EQ(to_vector(maybe.data<float>()), x);
+}
+
+TEST(Session, OptionalInputTakesATensor) {
+  const Session session = Session::from_bytes(zrt::test::optional_input());
+  const zrt::IoInfo& maybe = session.input(0);
+  EXPECT_EQ(maybe.kind, ValueKind::Optional);
+  EXPECT_EQ(maybe.type, "optional(tensor(float))");
+  EXPECT_EQ(maybe.element_type, ElementType::Float);
+  EXPECT_EQ(maybe.shape, (Shape{2}));
+  const std::vector<float> x{7.5f, -1.0f};
+  Outputs out = session.run({TensorView<const float>(x, {2})});
+  ASSERT_EQ(out.at("has").element_count(), 1u);
+  EXPECT_TRUE(out.at("has").data<bool>()[0]);
+  EXPECT_EQ(to_vector(out.at("value").data<float>()), x);
+  // The contained tensor's type and dims are checked like a tensor input's.
+  const std::vector<double> wrong{1, 2};
+  EXPECT_TRUE(throws_error([&] { (void)session.run({TensorView<const double>(wrong, {2})}); },
+                           ErrorCode::InvalidArgument, {"'maybe'", "index 0", "float", "double"}));
+  const std::vector<float> three{1, 2, 3};
+  EXPECT_TRUE(throws_error([&] { (void)session.run({TensorView<const float>(three, {3})}); },
+                           ErrorCode::InvalidArgument, {"'maybe'", "dim 0", "2", "got 3"}));
 }
 
 TEST(Session, ZipMapSequenceOfMaps) {

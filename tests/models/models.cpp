@@ -74,6 +74,16 @@ void set_output_type(onnx::ModelProto& model, int index, const char* type_text) 
   *model.mutable_graph()->mutable_output(index)->mutable_type() = type;
 }
 
+void set_input_type(onnx::ModelProto& model, int index, const char* type_text) {
+  onnx::TypeProto type;
+  auto status = onnx::OnnxParser::Parse(type, type_text);
+  if (!status.IsOK()) {
+    throw std::runtime_error(std::string("zrt::test: type does not parse: ") + type_text + ": " +
+                             status.ErrorMessage());
+  }
+  *model.mutable_graph()->mutable_input(index)->mutable_type() = type;
+}
+
 // A float initializer stored as raw little-endian data.
 void add_float_initializer(onnx::GraphProto& graph, const std::string& name, const std::vector<std::int64_t>& dims,
                            const std::vector<float>& values) {
@@ -109,7 +119,10 @@ int identity_opset(ElementType type) {
   }
 }
 
-Bytes identity(ElementType type, const std::vector<Dim>& shape) {
+namespace {
+
+// `shape`: "[2,n]", "" (a scalar: shape with no dims) or "[]" (no shape: unknown rank).
+Bytes identity_with_shape_text(ElementType type, const std::string& shape) {
   const int opset = identity_opset(type);
   // IR version that goes with the opset (IR 9 added float8, 10 int4, 11 float4/e8m0...).
   std::int64_t ir = kIrVersion;
@@ -122,14 +135,21 @@ Bytes identity(ElementType type, const std::vector<Dim>& shape) {
   } else if (opset >= 19) {
     ir = 9;
   }
-  const std::string s = shape_text(shape);
   onnx::ModelProto model =
-      parse(header(ir, opset) + "identity (float" + s + " X) => (float" + s + " Y) {\n  Y = Identity(X)\n}\n");
+      parse(header(ir, opset) + "identity (float" + shape + " X) => (float" + shape + " Y) {\n  Y = Identity(X)\n}\n");
   auto& graph = *model.mutable_graph();
   graph.mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(static_cast<int>(type));
   graph.mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(static_cast<int>(type));
   return serialize(model);
 }
+
+}  // namespace
+
+Bytes identity(ElementType type, const std::vector<Dim>& shape) {
+  return identity_with_shape_text(type, shape.empty() ? std::string() : shape_text(shape));
+}
+
+Bytes identity_unranked(ElementType type) { return identity_with_shape_text(type, "[]"); }
 
 float add_constant_c(std::size_t i) { return 0.5f * static_cast<float>(i); }
 
@@ -293,6 +313,16 @@ Bytes sequence_optional() {
                                  "}\n");
   set_output_type(model, 0, "seq(float[])");
   set_output_type(model, 1, "optional(float[2])");
+  return serialize(model);
+}
+
+Bytes optional_input() {
+  onnx::ModelProto model = parse(header() +
+                                 "optional_input (float maybe) => (bool has, float[2] value) {\n"
+                                 "  has = OptionalHasElement(maybe)\n"
+                                 "  value = OptionalGetElement(maybe)\n"
+                                 "}\n");
+  set_input_type(model, 0, "optional(float[2])");
   return serialize(model);
 }
 

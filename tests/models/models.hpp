@@ -34,11 +34,13 @@ struct Dim {
 // std::runtime_error with the parser's message when the text does not parse.
 Bytes from_text(std::string_view text);
 
-// Y = Identity(X) for any element type, X and Y declared with `shape`. Types the
+// Y = Identity(X) for any element type, X and Y declared with `shape` (empty: a
+// scalar, rank 0). identity_unranked declares no shape at all (any rank). Types the
 // text parser does not know (float8, int4, ...) are set on the proto directly, and
 // the opset is raised to the one whose Identity accepts them (19 for float8, 21 for
 // 4-bit types); every other type uses opset 17.
 Bytes identity(ElementType type, const std::vector<Dim>& shape);
+Bytes identity_unranked(ElementType type);
 // The opset identity() uses for `type`.
 int identity_opset(ElementType type);
 
@@ -94,6 +96,10 @@ Bytes multi_io();
 // Sequences and optionals: inputs "x" float[2], "y" float[3];
 // outputs "items" = SequenceConstruct(x, y) seq(tensor(float)), "maybe" = Optional(x).
 Bytes sequence_optional();
+
+// An optional input: "maybe" optional(tensor(float))[2] -> "has" =
+// OptionalHasElement(maybe) bool scalar, "value" = OptionalGetElement(maybe) float[2].
+Bytes optional_input();
 
 // Maps: ZipMap (ai.onnx.ml) over input "scores" float[2,3] with labels {10,20,30}:
 // output "zipped" seq(map(int64,tensor(float))), one map per row.
