@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <limits>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -22,7 +23,24 @@ struct InfoOptions {
   bool json = false;
 };
 
-nlohmann::json io_to_json(const IoInfo& io) {
+// The model file's own type for each graph input/output (richer than ORT's for
+// sequences and optionals: element shapes and symbols survive).
+using DeclaredTypes = std::map<std::string, std::string>;
+
+DeclaredTypes declared_types(const onnx::ModelProto& model) {
+  DeclaredTypes types;
+  for (const auto& v : model.graph().input()) types[v.name()] = type_to_string(v.type());
+  for (const auto& v : model.graph().output()) types[v.name()] = type_to_string(v.type());
+  return types;
+}
+
+std::string declared_suffix(const IoInfo& io, const DeclaredTypes& declared) {
+  const auto it = declared.find(io.name);
+  if (it == declared.end() || io.kind == ValueKind::Tensor || it->second == io.type) return "";
+  return "   (declared " + it->second + ")";
+}
+
+nlohmann::json io_to_json(const IoInfo& io, const DeclaredTypes& declared) {
   nlohmann::json dims = nlohmann::json::array();
   for (std::size_t i = 0; i < io.shape.rank(); ++i) {
     if (io.shape[i] >= 0)
@@ -33,10 +51,11 @@ nlohmann::json io_to_json(const IoInfo& io) {
       dims.push_back(nullptr);
   }
   nlohmann::json j = {{"name", io.name}, {"type", io.type}, {"kind", to_string(io.kind)}};
-  if (io.kind == ValueKind::Tensor || io.kind == ValueKind::SparseTensor) {
+  if (io.element_type != ElementType::Undefined) {  // tensors, sparse tensors, optional(tensor)
     j["element_type"] = element_name(io.element_type);
     j["shape"] = dims;
   }
+  if (const auto it = declared.find(io.name); it != declared.end()) j["declared_type"] = it->second;
   return j;
 }
 
@@ -60,6 +79,7 @@ int run_info(const InfoOptions& opt) {
   } catch (const Error& e) {
     proto_error = e.what();
   }
+  const DeclaredTypes declared = proto ? declared_types(*proto) : DeclaredTypes{};
   // ORT reports INT64_MAX for a model without model_version.
   const bool has_version =
       proto ? proto->has_model_version() : meta.version != std::numeric_limits<std::int64_t>::max();
@@ -85,9 +105,9 @@ int run_info(const InfoOptions& opt) {
       j["nodes"] = proto->graph().node_size();
     }
     j["inputs"] = nlohmann::json::array();
-    for (const IoInfo& io : session.inputs()) j["inputs"].push_back(io_to_json(io));
+    for (const IoInfo& io : session.inputs()) j["inputs"].push_back(io_to_json(io, declared));
     j["outputs"] = nlohmann::json::array();
-    for (const IoInfo& io : session.outputs()) j["outputs"].push_back(io_to_json(io));
+    for (const IoInfo& io : session.outputs()) j["outputs"].push_back(io_to_json(io, declared));
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
@@ -118,9 +138,9 @@ int run_info(const InfoOptions& opt) {
     for (const auto& [key, value] : meta.custom) fmt::print("    {}: {}\n", key, value);
   }
   fmt::print("inputs ({}):\n", session.input_count());
-  for (const IoInfo& io : session.inputs()) fmt::print("  {}\n", io.to_string());
+  for (const IoInfo& io : session.inputs()) fmt::print("  {}{}\n", io.to_string(), declared_suffix(io, declared));
   fmt::print("outputs ({}):\n", session.output_count());
-  for (const IoInfo& io : session.outputs()) fmt::print("  {}\n", io.to_string());
+  for (const IoInfo& io : session.outputs()) fmt::print("  {}{}\n", io.to_string(), declared_suffix(io, declared));
   return 0;
 }
 

@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "Run 'zrt --help' or 'zrt COMMAND --help' for usage.\n");
       return 2;
     }
-    return action ? action() : 0;
+    const int rc = action ? action() : 0;
+    std::fflush(stdout);  // before a sanitizer's exit-time report can end the process
+    return rc;
   } catch (const zrt::Error& e) {
     print_error(e.what());
     return 1;

@@ -140,6 +140,9 @@ HostTensor random_tensor(const IoInfo& io, std::vector<std::int64_t> shape, std:
 }
 
 void check_npy_against(const IoInfo& io, const HostTensor& t, const std::string& file) {
+  if (io.element_type == ElementType::Undefined)
+    throw Error(ErrorCode::NotImplemented,
+                fmt::format("input '{}' is {}: a .npy file ('{}') holds a tensor", io.name, io.type, file));
   if (t.type != io.element_type)
     throw Error(fmt::format("input '{}': '{}' holds {} ({}), the model expects {} ({})", io.name, file,
                             element_name(t.type), t.type == ElementType::String ? "string" : npy_dtype(t.type),
@@ -225,11 +228,12 @@ int run_model(const RunCommandOptions& opt) {
       check_npy_against(io, t, it->second);
       origin = it->second;
     } else {
-      if (io.kind != ValueKind::Tensor)
-        throw Error(
-            ErrorCode::NotImplemented,
-            fmt::format("input '{}' is {}: only tensor inputs can be made up; this model cannot run from zrt run",
-                        io.name, io.type));
+      // Tensors, and optional(tensor) inputs (fed a tensor of the contained type).
+      if (io.kind != ValueKind::Tensor &&
+          !(io.kind == ValueKind::Optional && io.element_type != ElementType::Undefined))
+        throw Error(ErrorCode::NotImplemented,
+                    fmt::format("input '{}' is {}: zrt run can only make up tensors and read them from .npy files",
+                                io.name, io.type));
       t = random_tensor(io, concrete_shape(io, dims), rng);
       origin = fmt::format("random (seed {})", opt.seed);
     }
@@ -279,7 +283,7 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--output-dir,-o", opt->output_dir, "Write each output to DIR/NAME.npy");
   cmd->add_option("--seed", opt->seed, "Seed for random inputs")->capture_default_str();
   cmd->add_option("--threads", opt->threads, "Intra-op threads (0: ORT's default)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   cmd->callback([opt, &action] { action = [opt] { return run_model(*opt); }; });
 }
