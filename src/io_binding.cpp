@@ -13,13 +13,16 @@ IoBinding::IoBinding(const Session& session) : session_(session) {
 }
 
 IoBinding::IoBinding(IoBinding&& other) noexcept
-    : session_(other.session_), handle_(std::exchange(other.handle_, nullptr)) {}
+    : session_(other.session_),
+      handle_(std::exchange(other.handle_, nullptr)),
+      memory_outputs_(std::move(other.memory_outputs_)) {}
 
 IoBinding& IoBinding::operator=(IoBinding&& other) noexcept {
   if (this != &other) {
     if (handle_ != nullptr) api().ReleaseIoBinding(handle_);
     session_ = other.session_;
     handle_ = std::exchange(other.handle_, nullptr);
+    memory_outputs_ = std::move(other.memory_outputs_);
   }
   return *this;
 }
@@ -58,20 +61,36 @@ void IoBinding::bind_output(std::size_t index, const Value& value) {
                   ", the bound tensor " + std::string(to_string(type)));
     }
     const Shape shape = value.shape();
-    bool fits = info.shape.rank() == 0 || info.shape.rank() == shape.rank();
-    for (std::size_t d = 0; fits && d < info.shape.rank(); ++d) fits = info.shape[d] < 0 || info.shape[d] == shape[d];
+    bool fits = !info.has_shape || info.shape.rank() == shape.rank();
+    for (std::size_t d = 0; fits && info.has_shape && d < info.shape.rank(); ++d) {
+      fits = info.shape[d] < 0 || info.shape[d] == shape[d];
+    }
     if (!fits) {
       throw Error(what + ": the output has shape " + info.shape.to_string() + ", the bound tensor " +
                   shape.to_string());
     }
   }
   check(api().BindOutput(handle_, session_.output_names()[index], value.handle()), what.c_str());
+  forget_memory_output(index);
 }
 
 void IoBinding::bind_output(std::string_view name, const MemoryInfo& memory) {
   const std::size_t index = checked_index(name, false);
   check(api().BindOutputToDevice(handle_, session_.output_names()[index], memory.handle()),
         ("IoBinding::bind_output '" + std::string(name) + "' to memory '" + memory.name() + "'").c_str());
+  forget_memory_output(index);
+  memory_outputs_.emplace_back(index, memory);
+}
+
+void IoBinding::forget_memory_output(std::size_t index) {
+  std::erase_if(memory_outputs_, [index](const auto& entry) { return entry.first == index; });
+}
+
+void IoBinding::rebind_memory_outputs() {
+  for (const auto& [index, memory] : memory_outputs_) {
+    check(api().BindOutputToDevice(handle_, session_.output_names()[index], memory.handle()),
+          "IoBinding: binding a memory output again");
+  }
 }
 
 void IoBinding::synchronize_inputs() { check(api().SynchronizeBoundInputs(handle_), "IoBinding::synchronize_inputs"); }
@@ -79,7 +98,10 @@ void IoBinding::synchronize_outputs() {
   check(api().SynchronizeBoundOutputs(handle_), "IoBinding::synchronize_outputs");
 }
 void IoBinding::clear_inputs() { api().ClearBoundInputs(handle_); }
-void IoBinding::clear_outputs() { api().ClearBoundOutputs(handle_); }
+void IoBinding::clear_outputs() {
+  api().ClearBoundOutputs(handle_);
+  memory_outputs_.clear();
+}
 
 std::vector<Value> IoBinding::outputs() const {
   OrtAllocator* alloc = detail::default_allocator();

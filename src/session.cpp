@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "ort/api.hpp"
 #include "session_state.hpp"
@@ -112,6 +113,7 @@ IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
     ONNXTensorElementDataType element = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
     check(a.GetTensorElementType(tensor, &element));
     info.element_type = static_cast<ElementType>(element);
+    info.has_shape = a.TensorTypeAndShape_HasShape(tensor);
     std::size_t rank = 0;
     check(a.GetDimensionsCount(tensor, &rank));
     std::vector<std::int64_t> dims(rank);
@@ -193,8 +195,7 @@ void check_input(const Session::State& state, std::size_t index, ElementType typ
     throw Error("Session::run: " + describe_input(state, index) + " expects element type " +
                 std::string(to_string(info.element_type)) + ", got " + std::string(to_string(type)));
   }
-  // A model input without shape information reports rank 0; ORT checks those itself.
-  if (info.shape.rank() == 0) return;
+  if (!info.has_shape) return;  // the model declares no rank: any shape goes
   if (shape.rank() != info.shape.rank()) {
     throw Error("Session::run: " + describe_input(state, index) + " expects rank " + std::to_string(info.shape.rank()) +
                 " " + info.shape.to_string() + ", got rank " + std::to_string(shape.rank()) + " " + shape.to_string());
@@ -342,6 +343,8 @@ ModelMetadata Session::metadata() const {
   m.domain = get(a.ModelMetadataGetDomain);
   m.description = get(a.ModelMetadataGetDescription);
   check(a.ModelMetadataGetVersion(raw, &m.version), "Session::metadata");
+  // ORT reports a model without model_version as INT64_MAX; ONNX's default is 0.
+  if (m.version == std::numeric_limits<std::int64_t>::max()) m.version = 0;
   char** keys = nullptr;
   std::int64_t count = 0;
   check(a.ModelMetadataGetCustomMetadataMapKeys(raw, alloc, &keys, &count), "Session::metadata");
@@ -375,6 +378,7 @@ OrtSession* Session::handle() const noexcept { return state_->session.get(); }
 
 Outputs Session::make_outputs() const {
   Outputs out;
+  out.owner_ = state_;
   out.values_.resize(state_->outputs.size());
   out.reusable_.assign(state_->outputs.size(), 0);
   for (const IoInfo& info : state_->outputs) out.names_.push_back(info.name);
@@ -403,10 +407,10 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
   const State& s = *state_;
   const std::size_t n_in = inputs.size();
   const std::size_t n_out = s.outputs.size();
-  if (outputs.values_.size() != n_out || outputs.reusable_.size() != n_out) outputs = make_outputs();
+  if (outputs.owner_ != state_) outputs = make_outputs();  // first use, or made for another session
 
   const bool named = n_in > 0 && inputs[0].name() != nullptr;
-  if (!named && n_in != s.inputs.size()) {
+  if (n_in != s.inputs.size() && !(named && n_in < s.inputs.size())) {
     throw Error("Session::run: expected " + std::to_string(s.inputs.size()) + " inputs (" + join_names(s.inputs) +
                 "), got " + std::to_string(n_in));
   }
@@ -454,6 +458,18 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
     }
   }
 
+  if (named && n_in < s.inputs.size()) {  // every model input is required: name the first missing one
+    for (std::size_t index = 0; index < s.inputs.size(); ++index) {
+      bool given = false;
+      for (std::size_t i = 0; i < n_in && !given; ++i) given = names[i] == s.input_names[index];
+      if (!given) {
+        throw Error("Session::run: " + detail::describe_input(s, index) + " is missing; the model needs all " +
+                    std::to_string(s.inputs.size()) + " inputs (" + join_names(s.inputs) + "), got " +
+                    std::to_string(n_in));
+      }
+    }
+  }
+
   // Fixed-shape outputs ORT allocated last run are handed back to be written in place
   // (ORT need not allocate them again); other slots are released so ORT sizes them.
   detail::SmallArray<OrtValue*> out(n_out);
@@ -487,6 +503,8 @@ void Session::run_with_binding(const RunOptions* options, IoBinding& binding) co
   if (binding.session().handle() != handle()) {
     throw Error("Session::run: the IoBinding was made for another session");
   }
+  if (binding.handle() == nullptr) throw Error("Session::run: the IoBinding was moved from");
+  if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
   check_fast(api().RunWithBinding(handle(), options != nullptr ? options->handle() : nullptr, binding.handle()));
 }
 

@@ -66,6 +66,13 @@ std::size_t bytes_for(ElementType type, const Shape& shape) {
   }
 }
 
+// Sets one element of a string tensor; any bytes, embedded NULs included.
+void fill_string(OrtValue* tensor, std::size_t index, std::string_view s, const char* what) {
+  char* buffer = nullptr;
+  check(api().GetResizedStringTensorElementBuffer(tensor, index, s.size(), &buffer), what);
+  if (!s.empty()) std::memcpy(buffer, s.data(), s.size());
+}
+
 void require_kind(const Value& v, ValueKind expected, const char* what) {
   if (v.empty()) throw Error(std::string(what) + ": the value is empty");
   const ValueKind kind = v.kind();
@@ -142,9 +149,7 @@ Value Value::strings(std::span<const std::string> strings, const Shape& shape) {
                 " strings, expected " + std::to_string(needed));
   }
   Value v = allocate(ElementType::String, shape);
-  for (std::size_t i = 0; i < strings.size(); ++i) {
-    check(api().FillStringTensorElement(v.handle(), strings[i].c_str(), i), "Value::strings");
-  }
+  for (std::size_t i = 0; i < strings.size(); ++i) fill_string(v.handle(), i, strings[i], "Value::strings");
   return v;
 }
 
@@ -338,8 +343,7 @@ void StringTensor::set(std::size_t index, std::string_view s) {
     throw Error("StringTensor::set: index " + std::to_string(index) + " out of range for " + std::to_string(size_) +
                 " strings");
   }
-  const std::string copy(s);  // ORT wants a NUL-terminated string
-  check(api().FillStringTensorElement(value_.handle(), copy.c_str(), index), "StringTensor::set");
+  fill_string(value_.handle(), index, s, "StringTensor::set");
 }
 
 std::string StringTensor::get(std::size_t index) const { return value_.string_at(index); }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "zrt/memory.hpp"
@@ -39,7 +40,8 @@ class IoBinding {
   void bind_output(std::string_view name, const TensorView<T>& view) {
     bind_output(name, Value::view(view));
   }
-  // ... or to a memory location, where ORT allocates it (shape may change per run).
+  // ... or to a memory location, where ORT allocates it anew each run, so its shape may
+  // change from run to run.
   void bind_output(std::string_view name, const MemoryInfo& memory);
 
   void synchronize_inputs();
@@ -55,9 +57,15 @@ class IoBinding {
   OrtIoBinding* handle() const noexcept { return handle_; }
 
  private:
+  friend class Session;
   std::size_t checked_index(std::string_view name, bool input) const;
+  // ORT keeps a memory-bound output's value after a run and would write the next run
+  // into it (failing when the shape changes); binding it again lets ORT size it anew.
+  void rebind_memory_outputs();
+  void forget_memory_output(std::size_t index);
   Session session_;
   OrtIoBinding* handle_ = nullptr;
+  std::vector<std::pair<std::size_t, MemoryInfo>> memory_outputs_;
 };
 
 }  // namespace zrt

@@ -32,6 +32,7 @@ struct IoInfo {
   // Tensors, sparse tensors and optional(tensor): the (contained) tensor's type and dims.
   ElementType element_type = ElementType::Undefined;
   Shape shape;                                      // free dims are -1
+  bool has_shape = false;                           // false: the model declares no rank at all
   std::vector<std::string> symbolic_dims;           // per dim; "" where none
   std::optional<std::size_t> static_element_count;  // set when every dim is fixed
   std::string type;                                 // "tensor(float)", "seq(tensor(int64))", ...
@@ -107,6 +108,7 @@ class Outputs {
 
  private:
   friend class Session;
+  std::shared_ptr<const void> owner_;  // the session state these slots were made for
   std::vector<Value> values_;
   std::vector<std::string> names_;
   // Per slot: may the value be handed back to ORT to be written in place next run?

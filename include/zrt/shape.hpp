@@ -19,6 +19,19 @@ class Shape {
   Shape(std::initializer_list<std::int64_t> dims) { assign(dims.begin(), dims.size()); }
   explicit Shape(std::span<const std::int64_t> dims) { assign(dims.data(), dims.size()); }
   explicit Shape(const std::vector<std::int64_t>& dims) { assign(dims.data(), dims.size()); }
+  Shape(const Shape&) = default;
+  Shape& operator=(const Shape&) = default;
+  // A moved-from Shape is empty (rank 0), never a rank without dims.
+  Shape(Shape&& other) noexcept : rank_(other.rank_), inline_(other.inline_), heap_(std::move(other.heap_)) {
+    other.rank_ = 0;
+  }
+  Shape& operator=(Shape&& other) noexcept {
+    rank_ = other.rank_;
+    inline_ = other.inline_;
+    heap_ = std::move(other.heap_);
+    other.rank_ = 0;
+    return *this;
+  }
 
   std::size_t rank() const noexcept { return rank_; }
   bool empty() const noexcept { return rank_ == 0; }
