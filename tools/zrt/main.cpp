@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "commands.hpp"
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
     const int rc = action ? action() : 0;
     std::fflush(stdout);  // before a sanitizer's exit-time report can end the process
     return rc;
+  } catch (const std::bad_alloc&) {
+    print_error("out of memory");
+    return 1;
   } catch (const zrt::Error& e) {
     print_error(e.what());
     return 1;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string_view>
@@ -226,6 +227,11 @@ HostTensor read_npy(const std::filesystem::path& path) {
   if (order != '<' && order != '>' && order != '|' && order != '=')
     throw Error(fmt::format("'{}': unsupported dtype '{}'", file, h.descr));
 
+  auto bytes_for = [&](std::size_t item) {
+    if (item != 0 && count > std::numeric_limits<std::size_t>::max() / item)
+      throw Error(fmt::format("'{}': shape [{}] of dtype '{}' is too large", file, fmt::join(t.dims, ","), h.descr));
+    return count * item;
+  };
   auto check_size = [&](std::size_t need) {
     if (data.size() != need)
       throw Error(fmt::format("'{}': the data holds {} bytes, but shape [{}] of dtype '{}' needs {}", file, data.size(),
@@ -235,13 +241,13 @@ HostTensor read_npy(const std::filesystem::path& path) {
   if (code[0] == 'S' || code[0] == 'U') {
     const bool utf32 = code[0] == 'U';
     const std::string digits = code.substr(1);
-    if (digits.empty() ||
+    if (digits.empty() || digits.size() > 9 ||
         !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
       throw Error(fmt::format("'{}': unsupported dtype '{}'", file, h.descr));
     const std::size_t chars = std::stoul(digits);
     itemsize = utf32 ? chars * 4 : chars;
     if (utf32 && big_endian) throw Error(fmt::format("'{}': big-endian dtype '{}' is not supported", file, h.descr));
-    check_size(count * itemsize);
+    check_size(bytes_for(itemsize));
     t.type = ElementType::String;
     t.strings.resize(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -272,7 +278,7 @@ HostTensor read_npy(const std::filesystem::path& path) {
   itemsize = host_element_size(t.type);
   if (big_endian && itemsize > 1)
     throw Error(fmt::format("'{}': big-endian dtype '{}' is not supported (save it as '<{}')", file, h.descr, code));
-  check_size(count * itemsize);
+  check_size(bytes_for(itemsize));
   t.bytes.resize(data.size());
   if (!data.empty()) std::memcpy(t.bytes.data(), data.data(), data.size());
   return t;

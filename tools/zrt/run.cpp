@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -234,7 +235,13 @@ int run_model(const RunCommandOptions& opt) {
         throw Error(ErrorCode::NotImplemented,
                     fmt::format("input '{}' is {}: zrt run can only make up tensors and read them from .npy files",
                                 io.name, io.type));
-      t = random_tensor(io, concrete_shape(io, dims), rng);
+      const std::vector<std::int64_t> shape = concrete_shape(io, dims);
+      try {
+        t = random_tensor(io, shape, rng);
+      } catch (const std::bad_alloc&) {
+        throw Error(ErrorCode::Fail, fmt::format("input '{}': out of memory making a tensor of shape [{}]", io.name,
+                                                 fmt::join(shape, ",")));
+      }
       origin = fmt::format("random (seed {})", opt.seed);
     }
     tensors.push_back(std::move(t));
