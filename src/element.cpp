@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
+
+#include "zrt/error.hpp"
 
 namespace zrt {
 
@@ -28,6 +31,18 @@ std::size_t element_size(ElementType type) noexcept {
     case ElementType::Complex64: return 8;
     case ElementType::Complex128: return 16;
     default: return 0;  // String, packed sub-byte types, Undefined
+  }
+}
+
+std::size_t byte_size(ElementType type, std::size_t count) {
+  if (const std::size_t size = element_size(type); size != 0) return count * size;
+  switch (type) {  // packed sub-byte types
+    case ElementType::Int4:
+    case ElementType::UInt4:
+    case ElementType::Float4E2M1: return (count + 1) / 2;
+    case ElementType::Int2:
+    case ElementType::UInt2: return (count + 3) / 4;
+    default: throw Error("element type " + std::string(to_string(type)) + " has no fixed byte size");
   }
 }
 

@@ -222,6 +222,46 @@ void check_input(const Session::State& state, std::size_t index, const Value& va
   }
 }
 
+PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> inputs, const char* what) {
+  if (inputs.size() != s.inputs.size()) {
+    throw Error(std::string(what) + ": expected " + std::to_string(s.inputs.size()) + " inputs (" +
+                join_names(s.inputs) + "), got " + std::to_string(inputs.size()));
+  }
+  const bool named = !inputs.empty() && inputs[0].name() != nullptr;
+  PreparedInputs out;
+  out.owned.resize(inputs.size());
+  out.values.assign(inputs.size(), nullptr);
+  out.data.assign(inputs.size(), nullptr);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Input& in = inputs[i];
+    if ((in.name() != nullptr) != named) {
+      throw Error(std::string(what) + ": input " + std::to_string(i) + (named ? " has no name" : " has a name") +
+                  " while input 0 " + (named ? "has one" : "has none") + "; name all inputs or none");
+    }
+    std::size_t index = i;
+    if (named) {
+      const auto found = find_name(s.inputs, in.name());
+      if (!found) {
+        throw Error(std::string(what) + ": no input named '" + in.name() + "'; the model's inputs are " +
+                    join_names(s.inputs));
+      }
+      index = *found;
+      if (out.values[index] != nullptr) throw Error(std::string(what) + ": input '" + in.name() + "' is given twice");
+    }
+    if (in.value() != nullptr) {
+      check_input(s, index, *in.value());
+      out.values[index] = in.value()->handle();
+      if (in.value()->is_tensor()) check(api().GetTensorData(out.values[index], &out.data[index]));
+    } else {
+      check_input(s, index, in.element_type(), in.shape()->dims());
+      out.owned[index] = Value::view_bytes(in.element_type(), in.data(), in.bytes(), *in.shape());
+      out.values[index] = out.owned[index].handle();
+      out.data[index] = in.data();
+    }
+  }
+  return out;
+}
+
 }  // namespace detail
 
 // ---- construction ------------------------------------------------------------------
@@ -406,9 +446,6 @@ Outputs Session::run_with(const RunOptions& options, std::initializer_list<Input
 void Session::run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const {
   const State& s = *state_;
   const std::size_t n_in = inputs.size();
-  const std::size_t n_out = s.outputs.size();
-  if (outputs.owner_ != state_) outputs = make_outputs();  // first use, or made for another session
-
   const bool named = n_in > 0 && inputs[0].name() != nullptr;
   if (n_in != s.inputs.size() && !(named && n_in < s.inputs.size())) {
     throw Error("Session::run: expected " + std::to_string(s.inputs.size()) + " inputs (" + join_names(s.inputs) +
@@ -470,6 +507,14 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
     }
   }
 
+  run_prepared(options, names.data(), values.data(), input_data.data(), n_in, outputs);
+}
+
+void Session::run_prepared(const RunOptions* options, const char* const* names, const OrtValue* const* values,
+                           const void* const* input_data, std::size_t n_in, Outputs& outputs) const {
+  const State& s = *state_;
+  const std::size_t n_out = s.outputs.size();
+  if (outputs.owner_ != state_) outputs = make_outputs();  // first use, or made for another session
   // Fixed-shape outputs ORT allocated last run are handed back to be written in place
   // (ORT need not allocate them again); other slots are released so ORT sizes them.
   detail::SmallArray<OrtValue*> out(n_out);
@@ -480,8 +525,8 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
       outputs.values_[j] = Value();
     }
   }
-  check_fast(api().Run(s.session.get(), options != nullptr ? options->handle() : nullptr, names.data(), values.data(),
-                       n_in, s.output_names.data(), n_out, out.data()));
+  check_fast(api().Run(s.session.get(), options != nullptr ? options->handle() : nullptr, names, values, n_in,
+                       s.output_names.data(), n_out, out.data()));
   for (std::size_t j = 0; j < n_out; ++j) {
     if (out[j] != outputs.values_[j].handle()) outputs.values_[j] = Value::adopt(out[j]);
     // An output that is a graph input passed through shares that input's buffer; ORT

@@ -28,6 +28,16 @@ namespace detail {
 // Throws zrt::Error unless `value` fits model input `index` (kind, element type, rank, fixed dims).
 void check_input(const Session::State& state, std::size_t index, const Value& value);
 void check_input(const Session::State& state, std::size_t index, ElementType type, std::span<const std::int64_t> dims);
+// For setup paths (prepared runs, bindings, async): one ORT value per model input, in
+// model order, from `inputs` given in model order or all by name. Views become ORT
+// values over the caller's memory (kept in `owned`); Values are borrowed.
+struct PreparedInputs {
+  std::vector<Value> owned;
+  std::vector<const OrtValue*> values;  // model order
+  std::vector<const void*> data;        // tensor data pointers (alias checks)
+};
+PreparedInputs prepare_inputs(const Session::State& state, std::span<const Input> inputs, const char* what);
+
 // "'x' (input 0)"
 std::string describe_input(const Session::State& state, std::size_t index);
 }  // namespace detail

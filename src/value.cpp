@@ -52,19 +52,7 @@ namespace {
 
 ONNXTensorElementDataType ort_type(ElementType type) { return static_cast<ONNXTensorElementDataType>(type); }
 
-std::size_t bytes_for(ElementType type, const Shape& shape) {
-  const std::size_t count = shape.element_count();
-  const std::size_t size = element_size(type);
-  if (size != 0) return count * size;
-  switch (type) {  // packed sub-byte types
-    case ElementType::Int4:
-    case ElementType::UInt4:
-    case ElementType::Float4E2M1: return (count + 1) / 2;
-    case ElementType::Int2:
-    case ElementType::UInt2: return (count + 3) / 4;
-    default: throw Error("no fixed byte size for element type " + std::string(to_string(type)));
-  }
-}
+std::size_t bytes_for(ElementType type, const Shape& shape) { return byte_size(type, shape.element_count()); }
 
 // Sets one element of a string tensor; any bytes, embedded NULs included.
 void fill_string(OrtValue* tensor, std::size_t index, std::string_view s, const char* what) {

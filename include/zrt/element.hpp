@@ -43,6 +43,9 @@ enum class ElementType : int {
 
 // Bytes per element; 0 for String (variable) and for sub-byte packed types.
 std::size_t element_size(ElementType type) noexcept;
+// Bytes that `count` elements take in a tensor (packed sub-byte types round up).
+// Throws zrt::Error for String and Undefined, which have no fixed size.
+std::size_t byte_size(ElementType type, std::size_t count);
 // "float", "int64", "float16", ... as ONNX spells them in its text syntax.
 std::string_view to_string(ElementType type) noexcept;
 

@@ -177,7 +177,11 @@ class Session {
 
  private:
   explicit Session(std::shared_ptr<const State> state) noexcept : state_(std::move(state)) {}
+  friend class PreparedRun;
   void run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const;
+  // One ORT Run of prepared arrays into `outputs` (slots reused where safe).
+  void run_prepared(const RunOptions* options, const char* const* names, const OrtValue* const* values,
+                    const void* const* input_data, std::size_t n_in, Outputs& outputs) const;
   void run_with_binding(const RunOptions* options, IoBinding& binding) const;
   std::shared_ptr<const State> state_;
 };

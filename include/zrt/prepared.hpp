@@ -1,0 +1,118 @@
+// Prepared runs: everything a run needs is built once, so each run is one ORT call.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "zrt/error.hpp"
+
+#include "zrt/io_binding.hpp"
+#include "zrt/memory.hpp"
+#include "zrt/run_options.hpp"
+#include "zrt/session.hpp"
+#include "zrt/value.hpp"
+
+namespace zrt {
+
+// A regular run (ORT allocates outputs) with input values and name/value arrays built
+// once. The caller keeps writing into the viewed input memory between runs. Outputs
+// from the previous run are released (or, for fixed shapes, written in place) by the
+// next run. Not thread-safe: one per thread.
+class PreparedRun {
+ public:
+  PreparedRun(const Session& session, std::span<const Input> inputs);
+  PreparedRun(const Session& session, std::initializer_list<Input> inputs)
+      : PreparedRun(session, std::span<const Input>(inputs.begin(), inputs.size())) {}
+
+  void run();
+  void run_with(const RunOptions& options);
+  void prime(std::size_t n);
+
+  const Outputs& outputs() const noexcept { return outputs_; }
+  const Value& output(std::size_t index) const { return outputs_.at(index); }
+  const Session& session() const noexcept { return session_; }
+
+ private:
+  Session session_;
+  std::vector<Value> inputs_;  // ORT values over the caller's memory, made once
+  std::vector<const char*> names_;
+  std::vector<const OrtValue*> values_;
+  std::vector<const void*> input_data_;
+  Outputs outputs_;
+};
+
+namespace detail {
+void fixed_prepare(const Session& session, std::span<const Input> inputs, std::span<Value> owned,
+                   std::span<const char*> names, std::span<const OrtValue*> values, std::size_t num_outputs);
+void fixed_run(const Session& session, const RunOptions* options, const char* const* names,
+               const OrtValue* const* values, std::size_t n_in, OrtValue** outputs, std::size_t n_out);
+void fixed_release(OrtValue** outputs, std::size_t n_out) noexcept;
+const void* fixed_output(OrtValue* value, std::size_t index, ElementType type, std::size_t* count);
+}  // namespace detail
+
+// PreparedRun with input and output counts fixed at compile time: its arrays live in
+// the object, so neither setup structures nor runs touch the heap in zrt.
+template <std::size_t NumInputs, std::size_t NumOutputs>
+class FixedPreparedRun {
+ public:
+  FixedPreparedRun(const Session& session, const std::array<Input, NumInputs>& inputs) : session_(session) {
+    detail::fixed_prepare(session_, inputs, inputs_, names_, values_, NumOutputs);
+  }
+  ~FixedPreparedRun() { detail::fixed_release(outputs_.data(), NumOutputs); }
+  FixedPreparedRun(const FixedPreparedRun&) = delete;
+  FixedPreparedRun& operator=(const FixedPreparedRun&) = delete;
+
+  void run() {
+    detail::fixed_run(session_, nullptr, names_.data(), values_.data(), NumInputs, outputs_.data(), NumOutputs);
+  }
+  void run_with(const RunOptions& options) {
+    detail::fixed_run(session_, &options, names_.data(), values_.data(), NumInputs, outputs_.data(), NumOutputs);
+  }
+  void prime(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) run();
+  }
+  // Valid until the next run.
+  OrtValue* output_handle(std::size_t index) const noexcept { return outputs_[index]; }
+  template <Element T>
+  std::span<const T> output(std::size_t index) const {
+    if (index >= NumOutputs) throw Error("FixedPreparedRun::output: index " + std::to_string(index) + " out of range");
+    std::size_t count = 0;
+    const void* data = detail::fixed_output(outputs_[index], index, element_type_of<T>, &count);
+    return {static_cast<const T*>(data), count};
+  }
+
+ private:
+  Session session_;
+  std::array<Value, NumInputs> inputs_;
+  std::array<const char*, NumInputs> names_{};
+  std::array<const OrtValue*, NumInputs> values_{};
+  std::array<OrtValue*, NumOutputs> outputs_{};
+};
+
+// IoBinding prepared once in session I/O order: inputs and outputs bound to caller
+// memory (views, Values, TensorBuffers), or outputs bound to a memory location.
+// A run is one RunWithBinding call. Not thread-safe: one per thread.
+class PreparedBinding {
+ public:
+  // One input per model input and one output per model output, in model order.
+  PreparedBinding(const Session& session, std::span<const Input> inputs, std::span<const Input> outputs);
+  // Outputs bound to `memory` (ORT allocates them each run; read with outputs()).
+  PreparedBinding(const Session& session, std::span<const Input> inputs, const MemoryInfo& memory);
+
+  void run();
+  void run_with(const RunOptions& options);
+  void prime(std::size_t n);
+  std::vector<Value> outputs() const { return binding_.outputs(); }
+  IoBinding& binding() noexcept { return binding_; }
+
+ private:
+  Session session_;
+  IoBinding binding_;
+  std::vector<Value> values_;  // ORT values over the caller's memory, kept for the binding's life
+};
+
+}  // namespace zrt

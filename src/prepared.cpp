@@ -1,0 +1,129 @@
+#include "zrt/prepared.hpp"
+
+#include "ort/api.hpp"
+#include "session_state.hpp"
+#include "zrt/io_binding.hpp"
+
+namespace zrt {
+
+using detail::api;
+using detail::check;
+
+// ---- PreparedRun -------------------------------------------------------------------
+
+PreparedRun::PreparedRun(const Session& session, std::span<const Input> inputs)
+    : session_(session), outputs_(session.make_outputs()) {
+  detail::PreparedInputs prepared = detail::prepare_inputs(*session.state(), inputs, "PreparedRun");
+  inputs_ = std::move(prepared.owned);
+  values_ = std::move(prepared.values);
+  input_data_ = std::move(prepared.data);
+  names_.assign(session.input_names().begin(), session.input_names().end());
+}
+
+void PreparedRun::run() {
+  session_.run_prepared(nullptr, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
+}
+
+void PreparedRun::run_with(const RunOptions& options) {
+  session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
+}
+
+void PreparedRun::prime(std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) run();
+}
+
+// ---- FixedPreparedRun (non-template parts) -----------------------------------------
+
+namespace detail {
+
+void fixed_prepare(const Session& session, std::span<const Input> inputs, std::span<Value> owned,
+                   std::span<const char*> names, std::span<const OrtValue*> values, std::size_t num_outputs) {
+  if (num_outputs != session.output_count()) {
+    throw Error("FixedPreparedRun: declared " + std::to_string(num_outputs) + " outputs, the model has " +
+                std::to_string(session.output_count()));
+  }
+  PreparedInputs prepared = prepare_inputs(*session.state(), inputs, "FixedPreparedRun");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    owned[i] = std::move(prepared.owned[i]);
+    values[i] = prepared.values[i];
+    names[i] = session.input_names()[i];
+  }
+}
+
+void fixed_run(const Session& session, const RunOptions* options, const char* const* names,
+               const OrtValue* const* values, std::size_t n_in, OrtValue** outputs, std::size_t n_out) {
+  for (std::size_t j = 0; j < n_out; ++j) {  // the previous run's outputs go first
+    if (outputs[j] != nullptr) api().ReleaseValue(std::exchange(outputs[j], nullptr));
+  }
+  detail::check_fast(api().Run(session.handle(), options != nullptr ? options->handle() : nullptr, names, values, n_in,
+                               session.output_names().data(), n_out, outputs));
+}
+
+void fixed_release(OrtValue** outputs, std::size_t n_out) noexcept {
+  for (std::size_t j = 0; j < n_out; ++j) {
+    if (outputs[j] != nullptr) api().ReleaseValue(std::exchange(outputs[j], nullptr));
+  }
+}
+
+const void* fixed_output(OrtValue* value, std::size_t index, ElementType type, std::size_t* count) {
+  if (value == nullptr) throw Error("FixedPreparedRun::output " + std::to_string(index) + ": no run has completed");
+  const TensorRef ref = tensor_ref(value, "FixedPreparedRun::output");
+  if (ref.type != type) {
+    throw Error("FixedPreparedRun::output<" + std::string(to_string(type)) + "> " + std::to_string(index) +
+                ": the output holds " + std::string(to_string(ref.type)) + " elements");
+  }
+  *count = ref.element_count();
+  const void* data = nullptr;
+  check(api().GetTensorData(value, &data));
+  return data;
+}
+
+}  // namespace detail
+
+// ---- PreparedBinding ---------------------------------------------------------------
+
+namespace {
+
+IoBinding bind_inputs(const Session& session, std::span<const Input> inputs, std::vector<Value>& keep) {
+  detail::PreparedInputs prepared = detail::prepare_inputs(*session.state(), inputs, "PreparedBinding");
+  IoBinding binding(session);
+  for (std::size_t i = 0; i < prepared.values.size(); ++i) {
+    check(api().BindInput(binding.handle(), session.input_names()[i], prepared.values[i]),
+          ("PreparedBinding: binding " + detail::describe_input(*session.state(), i)).c_str());
+  }
+  for (Value& v : prepared.owned) keep.push_back(std::move(v));
+  return binding;
+}
+
+}  // namespace
+
+PreparedBinding::PreparedBinding(const Session& session, std::span<const Input> inputs, std::span<const Input> outputs)
+    : session_(session), binding_(bind_inputs(session, inputs, values_)) {
+  if (outputs.size() != session.output_count()) {
+    throw Error("PreparedBinding: expected " + std::to_string(session.output_count()) + " outputs, got " +
+                std::to_string(outputs.size()));
+  }
+  for (std::size_t j = 0; j < outputs.size(); ++j) {
+    const Input& out = outputs[j];
+    if (out.value() != nullptr) {
+      binding_.bind_output(j, *out.value());
+    } else {
+      Value view = Value::view_bytes(out.element_type(), out.data(), out.bytes(), *out.shape());
+      binding_.bind_output(j, view);
+      values_.push_back(std::move(view));
+    }
+  }
+}
+
+PreparedBinding::PreparedBinding(const Session& session, std::span<const Input> inputs, const MemoryInfo& memory)
+    : session_(session), binding_(bind_inputs(session, inputs, values_)) {
+  for (const IoInfo& info : session.outputs()) binding_.bind_output(info.name, memory);
+}
+
+void PreparedBinding::run() { session_.run(binding_); }
+void PreparedBinding::run_with(const RunOptions& options) { session_.run_with(options, binding_); }
+void PreparedBinding::prime(std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) run();
+}
+
+}  // namespace zrt
