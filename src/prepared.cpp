@@ -108,7 +108,7 @@ PreparedBinding::PreparedBinding(const Session& session, std::span<const Input> 
     if (out.value() != nullptr) {
       binding_.bind_output(j, *out.value());
     } else {
-      Value view = Value::view_bytes(out.element_type(), out.data(), out.bytes(), *out.shape());
+      Value view = Value::view_bytes(out.element_type(), out.data(), out.bytes(), out.shape());
       binding_.bind_output(j, view);
       values_.push_back(std::move(view));
     }

@@ -183,30 +183,41 @@ std::string describe_input(const Session::State& state, std::size_t index) {
   return "input '" + state.inputs[index].name + "' (index " + std::to_string(index) + ")";
 }
 
-void check_input(const Session::State& state, std::size_t index, ElementType type, std::span<const std::int64_t> dims) {
+void check_tensor(const std::string& what, const IoInfo& info, ElementType type, std::span<const std::int64_t> dims) {
   const Shape shape(dims);
-  const IoInfo& info = state.inputs[index];
   const bool optional_tensor = info.kind == ValueKind::Optional && info.element_type != ElementType::Undefined;
   if (info.kind != ValueKind::Tensor && !optional_tensor) {
-    throw Error("Session::run: " + describe_input(state, index) + " expects " + info.type + ", got tensor(" +
-                std::string(to_string(type)) + ")" + shape.to_string());
+    throw Error(what + " expects " + info.type + ", got tensor(" + std::string(to_string(type)) + ")" +
+                shape.to_string());
   }
   if (type != info.element_type) {
-    throw Error("Session::run: " + describe_input(state, index) + " expects element type " +
-                std::string(to_string(info.element_type)) + ", got " + std::string(to_string(type)));
+    throw Error(what + " expects element type " + std::string(to_string(info.element_type)) + ", got " +
+                std::string(to_string(type)));
   }
   if (!info.has_shape) return;  // the model declares no rank: any shape goes
   if (shape.rank() != info.shape.rank()) {
-    throw Error("Session::run: " + describe_input(state, index) + " expects rank " + std::to_string(info.shape.rank()) +
-                " " + info.shape.to_string() + ", got rank " + std::to_string(shape.rank()) + " " + shape.to_string());
+    throw Error(what + " expects rank " + std::to_string(info.shape.rank()) + " " + info.shape.to_string() +
+                ", got rank " + std::to_string(shape.rank()) + " " + shape.to_string());
   }
   for (std::size_t d = 0; d < shape.rank(); ++d) {
     if (info.shape[d] >= 0 && info.shape[d] != shape[d]) {
-      throw Error("Session::run: " + describe_input(state, index) + " dim " + std::to_string(d) + " must be " +
-                  std::to_string(info.shape[d]) + ", got " + std::to_string(shape[d]) + " (shape " + shape.to_string() +
-                  ", model " + info.shape.to_string() + ")");
+      throw Error(what + " dim " + std::to_string(d) + " must be " + std::to_string(info.shape[d]) + ", got " +
+                  std::to_string(shape[d]) + " (shape " + shape.to_string() + ", model " + info.shape.to_string() +
+                  ")");
     }
   }
+}
+
+void check_input(const Session::State& state, std::size_t index, ElementType type, std::span<const std::int64_t> dims) {
+  const IoInfo& info = state.inputs[index];
+  // Cheap happy path first: the message is built only when something is wrong.
+  if (info.kind == ValueKind::Tensor && type == info.element_type && info.has_shape &&
+      dims.size() == info.shape.rank()) {
+    bool fits = true;
+    for (std::size_t d = 0; d < dims.size() && fits; ++d) fits = info.shape[d] < 0 || info.shape[d] == dims[d];
+    if (fits) return;
+  }
+  check_tensor("Session::run: " + describe_input(state, index), info, type, dims);
 }
 
 void check_input(const Session::State& state, std::size_t index, const Value& value) {
@@ -253,8 +264,8 @@ PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> in
       out.values[index] = in.value()->handle();
       if (in.value()->is_tensor()) check(api().GetTensorData(out.values[index], &out.data[index]));
     } else {
-      check_input(s, index, in.element_type(), in.shape()->dims());
-      out.owned[index] = Value::view_bytes(in.element_type(), in.data(), in.bytes(), *in.shape());
+      check_input(s, index, in.element_type(), in.shape().dims());
+      out.owned[index] = Value::view_bytes(in.element_type(), in.data(), in.bytes(), in.shape());
       out.values[index] = out.owned[index].handle();
       out.data[index] = in.data();
     }
@@ -447,7 +458,9 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
   const State& s = *state_;
   const std::size_t n_in = inputs.size();
   const bool named = n_in > 0 && inputs[0].name() != nullptr;
-  if (n_in != s.inputs.size() && !(named && n_in < s.inputs.size())) {
+  // Inputs may be left out by name (or all of them), but only optional ones (checked below).
+  const bool partial = (named || n_in == 0) && n_in < s.inputs.size();
+  if (n_in != s.inputs.size() && !partial) {
     throw Error("Session::run: expected " + std::to_string(s.inputs.size()) + " inputs (" + join_names(s.inputs) +
                 "), got " + std::to_string(n_in));
   }
@@ -485,9 +498,9 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
       values[i] = in.value()->handle();
       if (in.value()->is_tensor()) check(api().GetTensorData(values[i], &input_data[i]));
     } else {
-      detail::check_input(s, index, in.element_type(), in.shape()->dims());
+      detail::check_input(s, index, in.element_type(), in.shape().dims());
       check(api().CreateTensorWithDataAsOrtValue(
-                detail::cpu_memory_info(), in.data(), in.bytes(), in.shape()->data(), in.shape()->rank(),
+                detail::cpu_memory_info(), in.data(), in.bytes(), in.shape().data(), in.shape().rank(),
                 static_cast<ONNXTensorElementDataType>(in.element_type()), &temps.values[i]),
             ("Session::run: " + detail::describe_input(s, index)).c_str());
       values[i] = temps.values[i];
@@ -495,14 +508,14 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
     }
   }
 
-  if (named && n_in < s.inputs.size()) {  // every model input is required: name the first missing one
+  if (partial) {  // every input but optional(...) ones is required: name the first missing one
     for (std::size_t index = 0; index < s.inputs.size(); ++index) {
-      bool given = false;
+      bool given = s.inputs[index].kind == ValueKind::Optional;
       for (std::size_t i = 0; i < n_in && !given; ++i) given = names[i] == s.input_names[index];
       if (!given) {
-        throw Error("Session::run: " + detail::describe_input(s, index) + " is missing; the model needs all " +
-                    std::to_string(s.inputs.size()) + " inputs (" + join_names(s.inputs) + "), got " +
-                    std::to_string(n_in));
+        throw Error("Session::run: expected " + std::to_string(s.inputs.size()) + " inputs (" + join_names(s.inputs) +
+                    "), got " + std::to_string(n_in) + ": " + detail::describe_input(s, index) +
+                    " is missing (only optional inputs may be left out)");
       }
     }
   }

@@ -38,6 +38,10 @@ struct PreparedInputs {
 };
 PreparedInputs prepare_inputs(const Session::State& state, std::span<const Input> inputs, const char* what);
 
+// Throws zrt::Error, starting with `what`, unless a tensor of `type` and `dims` fits
+// `info` (kind, element type, rank, fixed dims).
+void check_tensor(const std::string& what, const IoInfo& info, ElementType type, std::span<const std::int64_t> dims);
+
 // "'x' (input 0)"
 std::string describe_input(const Session::State& state, std::size_t index);
 }  // namespace detail

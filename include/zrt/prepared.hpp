@@ -111,8 +111,8 @@ class PreparedBinding {
 
  private:
   Session session_;
-  IoBinding binding_;
   std::vector<Value> values_;  // ORT values over the caller's memory, kept for the binding's life
+  IoBinding binding_;          // after values_: its constructor fills values_
 };
 
 }  // namespace zrt

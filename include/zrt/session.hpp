@@ -24,6 +24,8 @@ struct OrtSession;
 namespace zrt {
 
 class IoBinding;
+class Lane;
+class LaneOptions;
 
 // What the model declares for one input or output, cached at load.
 struct IoInfo {
@@ -52,8 +54,8 @@ struct ModelMetadata {
 };
 
 // One run input: a zero-copy view of caller memory or an existing Value, optionally
-// with the model input's name (otherwise inputs go in model order). Borrows: what it
-// refers to must outlive the run.
+// with the model input's name (otherwise inputs go in model order). Borrows: the
+// viewed memory or the Value must outlive the run.
 class Input {
  public:
   template <Element T>
@@ -61,7 +63,7 @@ class Input {
       : data_(const_cast<std::remove_const_t<T>*>(view.data().data())),
         bytes_(view.data().size_bytes()),
         type_(element_type_of<T>),
-        shape_(&view.shape()) {}
+        shape_(view.shape()) {}
   Input(const Value& value) noexcept : value_(&value) {}         // NOLINT(google-explicit-constructor)
   Input(const StringTensor& s) noexcept : value_(&s.value()) {}  // NOLINT(google-explicit-constructor)
   template <typename V>
@@ -74,7 +76,7 @@ class Input {
   void* data() const noexcept { return data_; }
   std::size_t bytes() const noexcept { return bytes_; }
   ElementType element_type() const noexcept { return type_; }
-  const Shape* shape() const noexcept { return shape_; }
+  const Shape& shape() const noexcept { return shape_; }
 
  private:
   const char* name_ = nullptr;
@@ -82,7 +84,7 @@ class Input {
   void* data_ = nullptr;
   std::size_t bytes_ = 0;
   ElementType type_ = ElementType::Undefined;
-  const Shape* shape_ = nullptr;
+  Shape shape_;  // a copy (inline, no allocation), so an Input may outlive the view it came from
 };
 
 // The outputs of a run, in model order. Keep one per calling thread and pass it to
@@ -168,6 +170,10 @@ class Session {
   // Runs with everything bound in `binding` (see io_binding.hpp).
   void run(IoBinding& binding) const;
   void run_with(const RunOptions& options, IoBinding& binding) const;
+
+  // A lane: bound once to its own stable buffers, run many times (see lane.hpp).
+  Lane make_lane(const LaneOptions& options) const;
+  Lane make_lane(std::vector<Shape> input_shapes, std::vector<Shape> output_shapes = {}) const;
 
   const Environment& environment() const noexcept;
   OrtSession* handle() const noexcept;

@@ -86,7 +86,8 @@ class Value {
     return tensor_copy_bytes(element_type_of<T>, std::as_bytes(data), shape);
   }
   static Value tensor_copy_bytes(ElementType type, std::span<const std::byte> bytes, const Shape& shape);
-  // A tensor allocated by ORT's default CPU allocator (zero-filled), or by `allocator`.
+  // A tensor allocated by ORT's default CPU allocator (zero-filled), or by `allocator`,
+  // which must outlive the value (ORT frees the tensor through it).
   static Value allocate(ElementType type, const Shape& shape);
   static Value allocate(ElementType type, const Shape& shape, Allocator& allocator);
   // A string tensor holding copies of `strings`.

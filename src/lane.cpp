@@ -1,0 +1,373 @@
+#include "zrt/lane.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "ort/api.hpp"
+#include "session_state.hpp"
+#include "zrt/io_binding.hpp"
+
+namespace zrt {
+
+using detail::api;
+using detail::check;
+
+namespace {
+
+constexpr std::size_t kNotCarried = static_cast<std::size_t>(-1);
+
+std::string io_name(const Session& session, std::size_t index, bool input) {
+  const IoInfo& info = input ? session.input(index) : session.output(index);
+  return std::string(input ? "input '" : "output '") + info.name + "' (index " + std::to_string(index) + ")";
+}
+
+}  // namespace
+
+struct Lane::State {
+  struct Io {
+    IoStorage storage;
+    ElementType type = ElementType::Undefined;
+    Shape shape;
+    TensorBuffer buffer;                 // Buffer storage
+    std::optional<Allocator> allocator;  // OrtAllocated storage: frees `value`, so it outlives it
+    Value value;                         // OrtAllocated storage
+    std::size_t carry = kNotCarried;
+  };
+  struct Carry {
+    std::size_t output = 0;
+    std::size_t input = 0;
+    TensorBuffer buffers[2];  // run k reads buffers[k % 2] and writes buffers[(k + 1) % 2]
+  };
+
+  Session session;
+  std::vector<Io> inputs;
+  std::vector<Io> outputs;
+  std::vector<Carry> carries;
+  std::vector<IoBinding> bindings;  // two with state carry (ping-pong), else one
+  std::size_t parity = 0;           // which binding the next run uses
+  bool synchronize = false;         // some storage is not plain host memory
+  bool rebind_inputs = false;
+  std::optional<Allocator> stats_allocator;
+
+  explicit State(const Session& s) : session(s) {}
+
+  const OrtValue* input_value(std::size_t i, std::size_t binding) const {
+    const Io& io = inputs[i];
+    if (io.carry != kNotCarried) return carries[io.carry].buffers[binding].value().handle();
+    return io.storage.kind == IoStorage::Kind::Buffer ? io.buffer.value().handle() : io.value.handle();
+  }
+
+  void bind_inputs(std::size_t binding) {
+    const auto names = session.input_names();
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      check(api().BindInput(bindings[binding].handle(), names[i], input_value(i, binding)), "Lane: binding an input");
+    }
+  }
+
+  void run(const RunOptions* options, bool sync) {
+    IoBinding& binding = bindings[parity];
+    if (rebind_inputs) bind_inputs(parity);
+    if (sync) binding.synchronize_inputs();
+    if (options != nullptr) {
+      session.run_with(*options, binding);
+    } else {
+      session.run(binding);
+    }
+    if (sync) binding.synchronize_outputs();
+    if (!carries.empty()) parity ^= 1u;
+  }
+};
+
+Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::make_unique<State>(session)) {
+  State& s = *state_;
+  const std::size_t n_in = session.input_count();
+  const std::size_t n_out = session.output_count();
+  if (!options.input_shapes().empty() && options.input_shapes().size() != n_in) {
+    throw Error("Lane: got " + std::to_string(options.input_shapes().size()) + " input shapes, the model has " +
+                std::to_string(n_in) + " inputs");
+  }
+  if (!options.output_shapes().empty() && options.output_shapes().size() != n_out) {
+    throw Error("Lane: got " + std::to_string(options.output_shapes().size()) + " output shapes, the model has " +
+                std::to_string(n_out) + " outputs");
+  }
+  s.inputs.resize(n_in);
+  s.outputs.resize(n_out);
+  for (const auto& [name, storage] : options.input_storage()) {
+    if (storage.kind == IoStorage::Kind::Bound) {
+      throw Error("Lane: input '" + name + "': IoStorage::bound_to is for outputs; use ort_allocated for inputs");
+    }
+    s.inputs[session.input_index(name)].storage = storage;
+  }
+  for (const auto& [name, storage] : options.output_storage()) s.outputs[session.output_index(name)].storage = storage;
+
+  // Element types from the model; shapes from the options or the model.
+  auto describe = [&](std::size_t i, bool input) {
+    State::Io& io = input ? s.inputs[i] : s.outputs[i];
+    const IoInfo& info = input ? session.input(i) : session.output(i);
+    const std::string who = "Lane: " + io_name(session, i, input);
+    if (info.kind != ValueKind::Tensor) throw Error(who + " is a " + info.type + "; lanes bind tensors only");
+    io.type = info.element_type;
+    const std::vector<Shape>& given = input ? options.input_shapes() : options.output_shapes();
+    if (!given.empty()) {
+      io.shape = given[i];
+    } else if (info.shape.is_static() && info.has_shape) {
+      io.shape = info.shape;
+    } else if (io.storage.kind != IoStorage::Kind::Bound) {
+      throw Error(who + " has free dims " + info.to_string() + "; give its shape in LaneOptions::" +
+                  (input ? "input_shapes" : "output_shapes") + (input ? "" : " or bind it with IoStorage::bound_to"));
+    }
+    if (io.storage.kind == IoStorage::Kind::Bound) return;
+    if (!io.shape.is_static()) throw Error(who + ": shape " + io.shape.to_string() + " has free dims");
+    detail::check_tensor(who, info, io.type, io.shape.dims());
+  };
+  for (std::size_t i = 0; i < n_in; ++i) describe(i, true);
+  for (std::size_t j = 0; j < n_out; ++j) describe(j, false);
+
+  // State carry pairs.
+  for (const auto& [out_name, in_name] : options.carry()) {
+    const std::size_t out = session.output_index(out_name);
+    const std::size_t in = session.input_index(in_name);
+    const std::string who = "Lane: carry '" + out_name + "' -> '" + in_name + "'";
+    State::Io& o = s.outputs[out];
+    State::Io& i = s.inputs[in];
+    if (o.carry != kNotCarried || i.carry != kNotCarried) throw Error(who + ": each input and output carries once");
+    if (o.storage.kind != IoStorage::Kind::Buffer || i.storage.kind != IoStorage::Kind::Buffer) {
+      throw Error(who + ": carried inputs and outputs need Buffer storage");
+    }
+    if (o.type != i.type) {
+      throw Error(who + ": element types differ (" + std::string(to_string(o.type)) + " vs " +
+                  std::string(to_string(i.type)) + ")");
+    }
+    if (!(o.shape == i.shape)) {
+      throw Error(who + ": shapes differ (" + o.shape.to_string() + " vs " + i.shape.to_string() + ")");
+    }
+    State::Carry carry;
+    carry.output = out;
+    carry.input = in;
+    carry.buffers[0] = TensorBuffer(i.type, i.shape, options.input_policy());
+    carry.buffers[1] = TensorBuffer(i.type, i.shape, options.input_policy());
+    o.carry = i.carry = s.carries.size();
+    s.carries.push_back(std::move(carry));
+  }
+
+  // Storage.
+  auto make_storage = [&](State::Io& io, bool input, const BufferPolicy& policy) {
+    if (io.carry != kNotCarried) return;
+    switch (io.storage.kind) {
+      case IoStorage::Kind::Buffer: io.buffer = TensorBuffer(io.type, io.shape, policy); break;
+      case IoStorage::Kind::OrtAllocated: {
+        io.allocator.emplace(session, *io.storage.memory);
+        io.value = Value::allocate(io.type, io.shape, *io.allocator);
+        if (!io.storage.memory->is_host_accessible()) s.synchronize = true;
+        break;
+      }
+      case IoStorage::Kind::Bound:
+        if (!io.storage.memory->is_host_accessible()) s.synchronize = true;
+        break;
+    }
+    (void)input;
+  };
+  for (State::Io& io : s.inputs) make_storage(io, true, options.input_policy());
+  for (State::Io& io : s.outputs) make_storage(io, false, options.output_policy());
+
+  // Bindings: one, or two that swap the carried buffers.
+  const std::size_t n_bindings = s.carries.empty() ? 1 : 2;
+  for (std::size_t b = 0; b < n_bindings; ++b) {
+    s.bindings.emplace_back(session);
+    s.bind_inputs(b);
+    for (std::size_t j = 0; j < n_out; ++j) {
+      const State::Io& io = s.outputs[j];
+      const std::string& name = session.output(j).name;
+      if (io.carry != kNotCarried) {
+        s.bindings[b].bind_output(j, s.carries[io.carry].buffers[1 - b].value());
+      } else if (io.storage.kind == IoStorage::Kind::Buffer) {
+        s.bindings[b].bind_output(j, io.buffer.value());
+      } else if (io.storage.kind == IoStorage::Kind::OrtAllocated) {
+        s.bindings[b].bind_output(j, io.value);
+      } else {
+        s.bindings[b].bind_output(name, *io.storage.memory);
+      }
+    }
+  }
+  s.rebind_inputs = options.rebind_inputs_each_run();
+}
+
+Lane::Lane(Lane&&) noexcept = default;
+Lane& Lane::operator=(Lane&&) noexcept = default;
+Lane::~Lane() = default;
+
+std::size_t Lane::input_count() const noexcept { return state_ ? state_->inputs.size() : 0; }
+std::size_t Lane::output_count() const noexcept { return state_ ? state_->outputs.size() : 0; }
+
+const Session& Lane::session() const noexcept { return state_->session; }
+
+namespace {
+void require(const void* state) {
+  if (state == nullptr) throw Error("Lane: used after being moved from");
+}
+}  // namespace
+
+Lane::RawSpan Lane::raw_io(std::size_t index, bool input, ElementType type) const {
+  require(state_.get());
+  const State& s = *state_;
+  const auto& ios = input ? s.inputs : s.outputs;
+  if (index >= ios.size()) {
+    throw Error(std::string("Lane::") + (input ? "input" : "output") + ": index " + std::to_string(index) +
+                " out of range; the lane has " + std::to_string(ios.size()) + (input ? " inputs" : " outputs"));
+  }
+  const State::Io& io = ios[index];
+  const std::string who = "Lane::" + std::string(input ? "input" : "output") + "<" + std::string(to_string(type)) +
+                          ">: " + io_name(s.session, index, input);
+  if (io.carry != kNotCarried) {
+    throw Error(who + " is carried state; read or write it with state<T>(" + std::to_string(io.carry) + ")");
+  }
+  if (io.type != type) throw Error(who + " holds " + std::string(to_string(io.type)) + " elements");
+  switch (io.storage.kind) {
+    case IoStorage::Kind::Buffer: return {const_cast<void*>(io.buffer.data()), io.buffer.element_count()};
+    case IoStorage::Kind::OrtAllocated: {
+      if (!io.storage.memory->is_host_accessible()) {
+        throw Error(who + " lives on '" + io.storage.memory->name() + "' memory, which the CPU cannot access");
+      }
+      Value& v = const_cast<Value&>(io.value);
+      return {v.mutable_bytes().data(), v.element_count()};
+    }
+    case IoStorage::Kind::Bound: break;
+  }
+  throw Error(who + " is bound to memory and changes every run; read it with output_value()");
+}
+
+Lane::RawSpan Lane::raw_state(std::size_t pair, ElementType type) const {
+  require(state_.get());
+  const State& s = *state_;
+  if (pair >= s.carries.size()) {
+    throw Error("Lane::state: pair " + std::to_string(pair) + " out of range; the lane carries " +
+                std::to_string(s.carries.size()) + " pairs");
+  }
+  const TensorBuffer& buffer = s.carries[pair].buffers[s.parity];
+  if (buffer.element_type() != type) {
+    throw Error("Lane::state<" + std::string(to_string(type)) + ">: pair " + std::to_string(pair) + " holds " +
+                std::string(to_string(buffer.element_type())) + " elements");
+  }
+  return {const_cast<void*>(buffer.data()), buffer.element_count()};
+}
+
+Value Lane::output_value(std::size_t index) const {
+  require(state_.get());
+  const State& s = *state_;
+  s.session.output(index);  // range check
+  const State::Io& io = s.outputs[index];
+  if (io.carry != kNotCarried) {
+    const TensorBuffer& b = s.carries[io.carry].buffers[s.parity];
+    return Value::tensor_copy_bytes(b.element_type(), {static_cast<const std::byte*>(b.data()), b.bytes()}, b.shape());
+  }
+  // The binding the last run used holds the values ORT wrote.
+  const std::size_t last = s.carries.empty() ? 0 : (s.parity ^ 1u);
+  std::vector<Value> values = s.bindings[last].outputs();
+  if (index >= values.size())
+    throw Error("Lane::output_value: no run has produced " + io_name(s.session, index, false));
+  return std::move(values[index]);
+}
+
+const Shape& Lane::input_shape(std::size_t index) const {
+  require(state_.get());
+  state_->session.input(index);
+  return state_->inputs[index].shape;
+}
+
+const Shape& Lane::output_shape(std::size_t index) const {
+  require(state_.get());
+  state_->session.output(index);
+  return state_->outputs[index].shape;
+}
+
+void Lane::reset_state() noexcept {
+  if (!state_) return;
+  for (State::Carry& c : state_->carries) {
+    for (TensorBuffer& b : c.buffers) std::memset(b.data(), 0, b.bytes());
+  }
+  state_->parity = 0;
+}
+
+void Lane::run() {
+  require(state_.get());
+  state_->run(nullptr, state_->synchronize);
+}
+
+void Lane::run_with(const RunOptions& options) {
+  require(state_.get());
+  state_->run(&options, state_->synchronize);
+}
+
+void Lane::run_unsynchronized() {
+  require(state_.get());
+  state_->run(nullptr, false);
+}
+
+void Lane::prime(std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) run();
+}
+
+AllocatorStats Lane::run_with_stats() {
+  require(state_.get());
+  State& s = *state_;
+  if (!s.stats_allocator) s.stats_allocator.emplace(s.session, MemoryInfo::cpu(AllocatorType::Arena));
+  const AllocatorStats before = s.stats_allocator->stats();
+  run();
+  return s.stats_allocator->stats().delta_since(before);
+}
+
+void Lane::audit() const {
+  require(state_.get());
+  const State& s = *state_;
+  const std::size_t last = s.carries.empty() ? 0 : (s.parity ^ 1u);
+  for (std::size_t i = 0; i < s.inputs.size(); ++i) {
+    const State::Io& io = s.inputs[i];
+    const std::string who = "Lane::audit: " + io_name(s.session, i, true);
+    const void* expected = io.carry != kNotCarried                      ? s.carries[io.carry].buffers[s.parity].data()
+                           : io.storage.kind == IoStorage::Kind::Buffer ? io.buffer.data()
+                                                                        : nullptr;
+    const void* bound = nullptr;
+    check(api().GetTensorData(s.input_value(i, s.parity), &bound), who.c_str());
+    if (expected != nullptr && bound != expected) {
+      throw Error(who + ": ORT reads " + std::to_string(reinterpret_cast<std::uintptr_t>(bound)) +
+                  " but the lane's buffer is at " + std::to_string(reinterpret_cast<std::uintptr_t>(expected)));
+    }
+    if (io.storage.kind == IoStorage::Kind::OrtAllocated && !io.storage.memory->is_host_accessible()) {
+      throw Error(who + ": lives on '" + io.storage.memory->name() + "' memory, not host-accessible");
+    }
+  }
+  std::vector<Value> bound_outputs = s.bindings[last].outputs();
+  for (std::size_t j = 0; j < s.outputs.size(); ++j) {
+    const State::Io& io = s.outputs[j];
+    const std::string who = "Lane::audit: " + io_name(s.session, j, false);
+    if (io.storage.kind == IoStorage::Kind::Bound) {
+      if (!io.storage.memory->is_host_accessible()) {
+        throw Error(who + ": bound to '" + io.storage.memory->name() + "' memory, not host-accessible");
+      }
+      continue;
+    }
+    const void* expected = io.carry != kNotCarried                      ? s.carries[io.carry].buffers[1 - last].data()
+                           : io.storage.kind == IoStorage::Kind::Buffer ? io.buffer.data()
+                                                                        : nullptr;
+    if (j >= bound_outputs.size()) throw Error(who + ": not bound");
+    const void* bound = nullptr;
+    check(api().GetTensorData(bound_outputs[j].handle(), &bound), who.c_str());
+    if (expected != nullptr && bound != expected) {
+      throw Error(who + ": ORT writes " + std::to_string(reinterpret_cast<std::uintptr_t>(bound)) +
+                  " but the lane's buffer is at " + std::to_string(reinterpret_cast<std::uintptr_t>(expected)));
+    }
+    if (io.storage.kind == IoStorage::Kind::OrtAllocated && !io.storage.memory->is_host_accessible()) {
+      throw Error(who + ": lives on '" + io.storage.memory->name() + "' memory, not host-accessible");
+    }
+  }
+}
+
+// ---- Session::make_lane --------------------------------------------------------------
+
+Lane Session::make_lane(const LaneOptions& options) const { return Lane(*this, options); }
+
+Lane Session::make_lane(std::vector<Shape> input_shapes, std::vector<Shape> output_shapes) const {
+  return Lane(*this, LaneOptions{}.input_shapes(std::move(input_shapes)).output_shapes(std::move(output_shapes)));
+}
+
+}  // namespace zrt

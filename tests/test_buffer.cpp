@@ -1,0 +1,108 @@
+// TensorBuffer and BufferPolicy.
+#include "zrt/buffer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <vector>
+
+#include "models/models.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using zrt::BufferPolicy;
+using zrt::ElementType;
+using zrt::TensorBuffer;
+using zrt::test::throws_error;
+
+bool aligned(const void* p, std::size_t to) { return reinterpret_cast<std::uintptr_t>(p) % to == 0; }
+
+TEST(BufferPolicy, AutomaticResolvesBySize) {
+  const BufferPolicy a = BufferPolicy::automatic_by_size();
+  EXPECT_EQ(a.resolve(1000), BufferPolicy::plain());
+  EXPECT_EQ(a.resolve((1u << 20) + 1), BufferPolicy::aligned_prefaulted(4096));
+  EXPECT_EQ(a.resolve(2u << 20), BufferPolicy::hugepages(true));
+  EXPECT_EQ(BufferPolicy::locked(BufferPolicy::automatic_by_size()).resolve(3u << 20).lock, true);
+  EXPECT_EQ(BufferPolicy::pinned_host().to_string(), "aligned(4096)+prefault+lock");
+}
+
+TEST(TensorBuffer, EveryPolicyGivesZeroedAlignedStorage) {
+  const std::vector<BufferPolicy> policies = {BufferPolicy::plain(),           BufferPolicy::prefaulted(),
+                                              BufferPolicy::aligned(256),      BufferPolicy::aligned_prefaulted(4096),
+                                              BufferPolicy::hugepages(false),  BufferPolicy::hugepages(true),
+                                              BufferPolicy::balanced(),        BufferPolicy::latency(),
+                                              BufferPolicy::throughput_large()};
+  for (const BufferPolicy& policy : policies) {
+    for (std::int64_t n : {3, 1000, 300000}) {
+      TensorBuffer b(ElementType::Float, {n}, policy);
+      const BufferPolicy& used = b.policy();
+      const std::size_t alignment = used.hugepage ? BufferPolicy::kHugePage : used.alignment;
+      EXPECT_TRUE(aligned(b.data(), alignment)) << policy.to_string() << " n=" << n;
+      for (float v : b.span<float>()) ASSERT_EQ(v, 0.0f);
+      b.span<float>().back() = 1.0f;                    // writable to the end
+      EXPECT_EQ(b.value().data<float>().back(), 1.0f);  // the ORT value is the same memory
+      EXPECT_EQ(b.value().data<float>().data(), b.span<float>().data());
+    }
+  }
+}
+
+TEST(TensorBuffer, LockedBufferEitherLocksOrSaysWhy) {
+  try {
+    TensorBuffer b(ElementType::Int32, {1024}, BufferPolicy::pinned_host());
+    EXPECT_TRUE(b.policy().lock);
+  } catch (const zrt::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("RLIMIT_MEMLOCK"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TensorBuffer, MoveKeepsTheDataPointer) {
+  TensorBuffer a(ElementType::Double, {4, 4});
+  const void* p = a.data();
+  TensorBuffer b = std::move(a);
+  EXPECT_EQ(b.data(), p);
+  EXPECT_TRUE(throws_error([&] { (void)a.span<double>(); }, zrt::ErrorCode::InvalidArgument, {"empty"}));
+  EXPECT_TRUE(throws_error([&] { (void)b.span<float>(); }, zrt::ErrorCode::InvalidArgument, {"holds double"}));
+}
+
+TEST(TensorBuffer, Errors) {
+  EXPECT_TRUE(throws_error(
+      [] {
+        TensorBuffer(ElementType::Float, {-1, 3});
+      },
+      zrt::ErrorCode::InvalidArgument, {"free"}));
+  EXPECT_TRUE(
+      throws_error([] { TensorBuffer(ElementType::String, {3}); }, zrt::ErrorCode::InvalidArgument, {"string"}));
+  EXPECT_TRUE(throws_error([] { TensorBuffer(ElementType::Float, {3}, BufferPolicy::aligned(48)); },
+                           zrt::ErrorCode::InvalidArgument, {"alignment 48"}));
+}
+
+TEST(TensorBuffer, MapsAFileRegion) {
+  zrt::test::TempDir dir;
+  std::vector<std::int32_t> data(5000);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::int32_t>(i * 3);
+  const auto path = dir.path() / "weights.bin";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * 4));
+  }
+  zrt::MapOptions options;
+  options.sequential = true;
+  options.populate = true;
+  const TensorBuffer b = TensorBuffer::map_file(path, 4 * 1001, ElementType::Int32, {10, 20}, options);
+  EXPECT_TRUE(b.is_mapped());
+  EXPECT_FALSE(b.is_writable());
+  const auto s = b.span<std::int32_t>();
+  for (std::size_t i = 0; i < s.size(); ++i) ASSERT_EQ(s[i], data[1001 + i]);
+  EXPECT_EQ(b.value().data<std::int32_t>()[0], 3003);
+  TensorBuffer writable_view = TensorBuffer::map_file(path, 0, ElementType::Int32, {4});
+  EXPECT_TRUE(
+      throws_error([&] { (void)writable_view.span<std::int32_t>(); }, zrt::ErrorCode::InvalidArgument, {"read-only"}));
+  EXPECT_TRUE(throws_error([&] { (void)TensorBuffer::map_file(path, 4 * 4990, ElementType::Int32, {20}); },
+                           zrt::ErrorCode::InvalidArgument, {"past the end"}));
+  EXPECT_TRUE(throws_error([&] { (void)TensorBuffer::map_file(dir.path() / "none", 0, ElementType::Int32, {2}); },
+                           zrt::ErrorCode::NoSuchFile, {"none"}));
+}
+
+}  // namespace
