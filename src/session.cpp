@@ -7,6 +7,7 @@
 #include "ort/api.hpp"
 #include "session_state.hpp"
 #include "small_array.hpp"
+#include "zrt/buffer.hpp"
 #include "zrt/io_binding.hpp"
 
 namespace zrt {
@@ -72,6 +73,13 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
   if (!o.optimized_model_path().empty()) {
     check(a.SetOptimizedModelFilePath(raw, o.optimized_model_path().c_str()), "SessionOptions.optimized_model_path");
   }
+  for (const SessionOptions::Initializer& init : o.initializers()) {
+    if (!init.buffer || init.buffer->data() == nullptr) {
+      throw Error("SessionOptions initializer '" + init.name + "': the buffer is empty");
+    }
+    check(a.AddInitializer(raw, init.name.c_str(), init.buffer->value().handle()),
+          ("SessionOptions initializer '" + init.name + "'").c_str());
+  }
   for (const auto& [key, value] : o.config_entries()) {
     check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
   }
@@ -130,10 +138,13 @@ IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
   return info;
 }
 
-std::shared_ptr<Session::State> finish(Environment env, OrtSession* session) {
+std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, const SessionOptions& options) {
   auto state = std::make_shared<Session::State>();
   state->environment = std::move(env);
   state->session.reset(session);
+  for (const SessionOptions::Initializer& init : options.initializers())
+    state->initializer_owners.push_back(init.buffer);
+  state->prepacked_weights = options.prepacked_weights();
   const OrtApi& a = api();
   std::size_t n_in = 0, n_out = 0;
   check(a.SessionGetInputCount(session, &n_in));
@@ -277,6 +288,11 @@ PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> in
 
 // ---- construction ------------------------------------------------------------------
 
+SessionOptions& SessionOptions::initializer(std::string name, std::shared_ptr<const TensorBuffer> buffer) {
+  initializers_.push_back({std::move(name), std::move(buffer)});
+  return *this;
+}
+
 Session::Session(const Environment& env, const std::filesystem::path& model, const SessionOptions& options) {
   const std::string& path = model.native();
   if (path.find('\0') != std::string::npos) {
@@ -291,9 +307,15 @@ Session::Session(const Environment& env, const std::filesystem::path& model, con
   }
   auto ort_options = build_options(options, env);
   OrtSession* session = nullptr;
-  check(api().CreateSession(env.handle(), path.c_str(), ort_options.get(), &session),
-        ("Session: loading '" + path + "'").c_str());
-  state_ = finish(env, session);
+  const std::string what = "Session: loading '" + path + "'";
+  if (options.prepacked_weights()) {
+    check(api().CreateSessionWithPrepackedWeightsContainer(env.handle(), path.c_str(), ort_options.get(),
+                                                           options.prepacked_weights()->handle(), &session),
+          what.c_str());
+  } else {
+    check(api().CreateSession(env.handle(), path.c_str(), ort_options.get(), &session), what.c_str());
+  }
+  state_ = finish(env, session, options);
 }
 
 Session::Session(const std::filesystem::path& model, const SessionOptions& options)
@@ -303,9 +325,17 @@ Session Session::from_bytes(const Environment& env, std::span<const std::byte> m
   if (model.empty()) throw Error(ErrorCode::InvalidProtobuf, "Session::from_bytes: the model bytes are empty");
   auto ort_options = build_options(options, env);
   OrtSession* session = nullptr;
-  check(api().CreateSessionFromArray(env.handle(), model.data(), model.size(), ort_options.get(), &session),
-        ("Session::from_bytes: loading a model of " + std::to_string(model.size()) + " bytes").c_str());
-  return Session(finish(env, session));
+  const std::string what = "Session::from_bytes: loading a model of " + std::to_string(model.size()) + " bytes";
+  if (options.prepacked_weights()) {
+    check(api().CreateSessionFromArrayWithPrepackedWeightsContainer(env.handle(), model.data(), model.size(),
+                                                                    ort_options.get(),
+                                                                    options.prepacked_weights()->handle(), &session),
+          what.c_str());
+  } else {
+    check(api().CreateSessionFromArray(env.handle(), model.data(), model.size(), ort_options.get(), &session),
+          what.c_str());
+  }
+  return Session(finish(env, session, options));
 }
 
 Session Session::from_bytes(std::span<const std::byte> model, const SessionOptions& options) {

@@ -1,6 +1,7 @@
 // Private state shared by Session handles, lanes and bindings.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "ort/api.hpp"
@@ -22,6 +23,10 @@ struct Session::State {
   std::vector<const char*> input_names;   // point into inputs[i].name
   std::vector<const char*> output_names;  // point into outputs[i].name
   std::vector<unsigned char> output_is_static_tensor;
+  // What ORT reads for the session's whole life: caller-owned initializers and the
+  // shared prepacked-weights container.
+  std::vector<std::shared_ptr<const void>> initializer_owners;
+  std::optional<PrepackedWeights> prepacked_weights;
 };
 
 namespace detail {

@@ -2,14 +2,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "zrt/environment.hpp"
+#include "zrt/prepacked_weights.hpp"
 
 namespace zrt {
+
+class TensorBuffer;
 
 enum class OptimizationLevel : int { Disabled = 0, Basic = 1, Extended = 2, Layout = 3, All = 99 };
 enum class ExecutionMode : int { Sequential = 0, Parallel = 1 };
@@ -116,6 +120,25 @@ class SessionOptions {
   }
   const Entries& config_entries() const noexcept { return config_entries_; }
 
+  // Caller-owned initializers: the model's initializer `name` is replaced by this
+  // buffer's tensor, used in place (not copied). Sessions keep the buffer alive; give
+  // every replica the same one and N sessions share one copy of the weights. The
+  // buffer may be a file mapping (TensorBuffer::map_file). ORT does not check the
+  // shape against the model's initializer: a wrong one fails when a run uses it.
+  SessionOptions& initializer(std::string name, std::shared_ptr<const TensorBuffer> buffer);
+  struct Initializer {
+    std::string name;
+    std::shared_ptr<const TensorBuffer> buffer;
+  };
+  const std::vector<Initializer>& initializers() const noexcept { return initializers_; }
+
+  // Sessions made with the same container share their prepacked weights.
+  SessionOptions& prepacked_weights(PrepackedWeights container) {
+    prepacked_weights_ = std::move(container);
+    return *this;
+  }
+  const std::optional<PrepackedWeights>& prepacked_weights() const noexcept { return prepacked_weights_; }
+
  private:
   OptimizationLevel optimization_level_{OptimizationLevel::All};
   int intra_op_threads_{0};
@@ -134,6 +157,8 @@ class SessionOptions {
   DimOverrides free_dims_by_name_;
   DimOverrides free_dims_by_denotation_;
   Entries config_entries_;
+  std::vector<Initializer> initializers_;
+  std::optional<PrepackedWeights> prepacked_weights_;
 };
 
 }  // namespace zrt
