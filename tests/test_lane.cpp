@@ -21,31 +21,6 @@ using zrt::Session;
 using zrt::Shape;
 using zrt::test::throws_error;
 
-// A one-layer GRU: X float[1,1,4], initial state H float[1,1,8] -> Y_h float[1,1,8],
-// with fixed, irregular weights so every step changes the state.
-zrt::test::Bytes gru_model() {
-  constexpr int kHidden = 8, kInput = 4;
-  auto values = [](int count, float scale, int seed) {
-    std::string s;
-    for (int i = 0; i < count; ++i) {
-      if (i) s += ",";
-      s += std::to_string(scale * std::sin(static_cast<float>(i * 7 + seed)));
-    }
-    return s;
-  };
-  const std::string text = R"(<ir_version: 8, opset_import: ["" : 17]>
-gru (float[1,1,4] X, float[1,1,8] H) => (float[1,1,8] Y_h) {
-  W = Constant <value = float[1,24,4] {)" +
-                           values(3 * kHidden * kInput, 0.5f, 1) + R"(}> ()
-  R = Constant <value = float[1,24,8] {)" +
-                           values(3 * kHidden * kHidden, 0.4f, 2) + R"(}> ()
-  B = Constant <value = float[1,48] {)" +
-                           values(6 * kHidden, 0.1f, 3) + R"(}> ()
-  Y, Y_h = GRU <hidden_size = 8> (X, W, R, B, , H)
-})";
-  return zrt::test::from_text(text);
-}
-
 std::vector<float> step_input(int step) {
   std::vector<float> x(4);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::cos(static_cast<float>(step * 3 + static_cast<int>(i)));
@@ -118,7 +93,7 @@ TEST(Lane, MixedElementTypesHaveTypedSpans) {
 }
 
 TEST(Lane, StateCarryEqualsManualCopiesBitForBit) {
-  const Session session = Session::from_bytes(gru_model(), zrt::SessionOptions{}.intra_op_threads(1));
+  const Session session = Session::from_bytes(zrt::test::gru(), zrt::SessionOptions{}.intra_op_threads(1));
   Lane lane(session, LaneOptions{}.carry("Y_h", "H"));
   std::span<float> x = lane.input<float>("X");
 
@@ -143,7 +118,7 @@ TEST(Lane, StateCarryEqualsManualCopiesBitForBit) {
 }
 
 TEST(Lane, CarryErrors) {
-  const Session gru = Session::from_bytes(gru_model());
+  const Session gru = Session::from_bytes(zrt::test::gru());
   EXPECT_TRUE(throws_error([&] { Lane(gru, LaneOptions{}.carry("Y_h", "X")); }, zrt::ErrorCode::InvalidArgument,
                            {"carry 'Y_h' -> 'X'", "shapes differ", "[1,1,8] vs [1,1,4]"}));
   EXPECT_TRUE(throws_error([&] { Lane(gru, LaneOptions{}.carry("nope", "H")); }, zrt::ErrorCode::InvalidArgument,

@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 #include <stdlib.h>  // mkdtemp
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -333,6 +334,29 @@ Bytes zipmap() {
                                  "}\n");
   set_output_type(model, 0, "seq(map(int64, float[]))");
   return serialize(model);
+}
+
+Bytes gru() {
+  constexpr int kHidden = 8, kInput = 4;
+  auto values = [](int count, float scale, int seed) {
+    std::string s;
+    for (int i = 0; i < count; ++i) {
+      if (i) s += ",";
+      s += std::to_string(scale * std::sin(static_cast<float>(i * 7 + seed)));
+    }
+    return s;
+  };
+  const std::string text = R"(<ir_version: 8, opset_import: ["" : 17]>
+gru (float[1,1,4] X, float[1,1,8] H) => (float[1,1,8] Y_h) {
+  W = Constant <value = float[1,24,4] {)" +
+                           values(3 * kHidden * kInput, 0.5f, 1) + R"(}> ()
+  R = Constant <value = float[1,24,8] {)" +
+                           values(3 * kHidden * kHidden, 0.4f, 2) + R"(}> ()
+  B = Constant <value = float[1,48] {)" +
+                           values(6 * kHidden, 0.1f, 3) + R"(}> ()
+  Y, Y_h = GRU <hidden_size = 8> (X, W, R, B, , H)
+})";
+  return from_text(text);
 }
 
 TempDir::TempDir() {

@@ -105,6 +105,11 @@ Bytes optional_input();
 // output "zipped" seq(map(int64,tensor(float))), one map per row.
 Bytes zipmap();
 
+// A recurrent model: one GRU step. Inputs "X" float[1,1,4] and state "H" float[1,1,8];
+// output "Y_h" float[1,1,8], the next state. Fixed, irregular weights, so every step
+// changes the state: carry Y_h -> H to run a stream.
+Bytes gru();
+
 // A temporary folder removed (with its contents) when the object dies.
 class TempDir {
  public:
