@@ -42,7 +42,7 @@ std::string index_to_string(const std::vector<std::int64_t>& dims, std::size_t f
 
 bool element_equal(const HostTensor& a, const HostTensor& b, std::size_t i) {
   if (a.type == ElementType::String) return a.strings[i] == b.strings[i];
-  const std::size_t size = host_element_size(a.type);
+  const std::size_t size = zrt::element_size(a.type);
   if (a.type == ElementType::Bool) return (a.bytes[i] != std::byte{0}) == (b.bytes[i] != std::byte{0});
   return std::memcmp(a.bytes.data() + i * size, b.bytes.data() + i * size, size) == 0;
 }
@@ -106,7 +106,7 @@ HostTensor permuted(const HostTensor& t, const std::vector<std::size_t>& order) 
     for (std::size_t i : order) r.strings.push_back(t.strings[i]);
     return r;
   }
-  const std::size_t size = host_element_size(t.type);
+  const std::size_t size = zrt::element_size(t.type);
   r.bytes.resize(t.bytes.size());
   for (std::size_t k = 0; k < order.size(); ++k)
     std::memcpy(r.bytes.data() + k * size, t.bytes.data() + order[k] * size, size);
@@ -158,31 +158,6 @@ std::string element_name(ElementType type) {
   return std::string(name);
 }
 
-std::size_t host_element_size(ElementType type) noexcept {
-  switch (type) {
-    case ElementType::Float:
-    case ElementType::Int32:
-    case ElementType::UInt32: return 4;
-    case ElementType::Double:
-    case ElementType::Int64:
-    case ElementType::UInt64: return 8;
-    case ElementType::Int16:
-    case ElementType::UInt16:
-    case ElementType::Float16:
-    case ElementType::BFloat16: return 2;
-    case ElementType::Int8:
-    case ElementType::UInt8:
-    case ElementType::Bool:
-    case ElementType::Float8E4M3FN:
-    case ElementType::Float8E4M3FNUZ:
-    case ElementType::Float8E5M2:
-    case ElementType::Float8E5M2FNUZ: return 1;
-    case ElementType::Complex64: return 8;
-    case ElementType::Complex128: return 16;
-    default: return 0;
-  }
-}
-
 bool is_floating(ElementType type) noexcept {
   return type == ElementType::Float || type == ElementType::Double || type == ElementType::Float16 ||
          type == ElementType::BFloat16;
@@ -217,10 +192,10 @@ std::string element_to_string(const HostTensor& t, std::size_t i) {
     case ElementType::Float16:
     case ElementType::BFloat16: return fmt::format("{}", static_cast<float>(element_as_double(t, i)));
     default:
-      if (host_element_size(t.type) == 0 || t.type == ElementType::Complex64 || t.type == ElementType::Complex128 ||
+      if (zrt::element_size(t.type) == 0 || t.type == ElementType::Complex64 || t.type == ElementType::Complex128 ||
           (t.type >= ElementType::Float8E4M3FN && t.type <= ElementType::Float8E5M2FNUZ))
         return fmt::format("0x{:02x}",
-                           static_cast<unsigned>(t.bytes[i * std::max<std::size_t>(host_element_size(t.type), 1)]));
+                           static_cast<unsigned>(t.bytes[i * std::max<std::size_t>(zrt::element_size(t.type), 1)]));
       return fmt::format("{}", element_as_double(t, i));
   }
 }
@@ -228,7 +203,7 @@ std::string element_to_string(const HostTensor& t, std::size_t i) {
 Value to_value(const HostTensor& t) {
   const Shape shape(t.dims);
   if (t.type == ElementType::String) return Value::strings(std::span<const std::string>(t.strings), shape);
-  if (host_element_size(t.type) == 0)
+  if (zrt::element_size(t.type) == 0)
     throw Error(fmt::format("cannot make a tensor of element type {}", element_name(t.type)));
   return Value::tensor_copy_bytes(t.type, std::span<const std::byte>(t.bytes), shape);
 }
@@ -330,7 +305,7 @@ std::string summarize(const HostTensor& t, std::size_t max_values) {
       if (t.bytes[i] != std::byte{0}) ++count;
     return s + fmt::format("  true={} false={}", count, n - count);
   }
-  if (t.type == ElementType::String || host_element_size(t.type) == 0 || t.type == ElementType::Complex64 ||
+  if (t.type == ElementType::String || zrt::element_size(t.type) == 0 || t.type == ElementType::Complex64 ||
       t.type == ElementType::Complex128 ||
       (t.type >= ElementType::Float8E4M3FN && t.type <= ElementType::Float8E5M2FNUZ))
     return s;

@@ -45,8 +45,6 @@ struct HostValue {
 
 // "float", "int64", ... (zrt::to_string) with "type#N" for unknown numbers.
 std::string element_name(ElementType type);
-// Element size in bytes, or 0 when zrt::cli cannot hold the type in a HostTensor.
-std::size_t host_element_size(ElementType type) noexcept;
 
 // HostValue <-> zrt::Value (copies). Throw zrt::Error when a value cannot be converted.
 Value to_value(const HostValue& value);

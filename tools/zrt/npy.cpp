@@ -275,7 +275,7 @@ HostTensor read_npy(const std::filesystem::path& path) {
                     "little-endian)",
                     file, h.descr));
   t.type = it->second;
-  itemsize = host_element_size(t.type);
+  itemsize = zrt::element_size(t.type);
   if (big_endian && itemsize > 1)
     throw Error(fmt::format("'{}': big-endian dtype '{}' is not supported (save it as '<{}')", file, h.descr, code));
   check_size(bytes_for(itemsize));

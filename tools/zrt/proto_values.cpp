@@ -99,7 +99,7 @@ HostTensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
     t.strings.assign(proto.string_data().begin(), proto.string_data().end());
     return t;
   }
-  const std::size_t size = host_element_size(t.type);
+  const std::size_t size = zrt::element_size(t.type);
   if (size == 0 || t.type == ElementType::Complex64 || t.type == ElementType::Complex128)
     throw Error(ErrorCode::NotImplemented,
                 fmt::format("{}: element type {} is not supported", what, element_name(t.type)));
@@ -203,7 +203,7 @@ HostValue map_from_proto(const onnx::MapProto& proto, const std::string& what) {
     v.keys.strings.assign(proto.string_keys().begin(), proto.string_keys().end());
     n = v.keys.strings.size();
   } else {
-    const std::size_t size = host_element_size(v.keys.type);
+    const std::size_t size = zrt::element_size(v.keys.type);
     if (size == 0 || !(v.keys.type == ElementType::Int64 || v.keys.type == ElementType::Int32 ||
                        v.keys.type == ElementType::Int16 || v.keys.type == ElementType::Int8 ||
                        v.keys.type == ElementType::UInt64 || v.keys.type == ElementType::UInt32 ||
