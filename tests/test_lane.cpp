@@ -182,6 +182,13 @@ TEST(Lane, RunWithOptionsTerminateAndRecover) {
   options.terminate();
   EXPECT_TRUE(throws_error([&] { lane.run_with(options); }, zrt::ErrorCode::Fail, {"terminate"}));
   options.clear_terminate();
+  const zrt::Status moved_ok = lane.try_run();
+  EXPECT_TRUE(moved_ok.ok()) << moved_ok.message();
+  Lane moved_from = std::move(lane);
+  const zrt::Status failed = lane.try_run();  // NOLINT(bugprone-use-after-move): the point of the test
+  EXPECT_EQ(failed.code(), zrt::ErrorCode::InvalidArgument);
+  EXPECT_NE(failed.message().find("moved from"), std::string::npos);
+  lane = std::move(moved_from);
   lane.input<float>(0)[3] = 7.0f;
   lane.run_with(options);
   EXPECT_EQ(lane.output<float>(0)[3], 7.0f + zrt::test::add_constant_c(3));

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace zrt {
 
@@ -37,6 +38,37 @@ class Error : public std::runtime_error {
 
  private:
   ErrorCode code_;
+};
+
+// The outcome of a call that does not throw (for callers built without exceptions):
+// ok(), or the code and message the matching zrt::Error would have carried.
+class Status {
+ public:
+  Status() = default;
+  Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  bool ok() const noexcept { return code_ == ErrorCode::Ok; }
+  explicit operator bool() const noexcept { return ok(); }
+  ErrorCode code() const noexcept { return code_; }
+  const std::string& message() const noexcept { return message_; }
+
+  // Runs f() and turns what it throws into a Status.
+  template <typename F>
+  static Status of(F&& f) noexcept {
+    try {
+      f();
+      return {};
+    } catch (const Error& e) {
+      return {e.code(), e.what()};
+    } catch (const std::exception& e) {
+      return {ErrorCode::Fail, e.what()};
+    } catch (...) {
+      return {ErrorCode::Fail, "unknown exception"};
+    }
+  }
+
+ private:
+  ErrorCode code_ = ErrorCode::Ok;
+  std::string message_;
 };
 
 // The name of an error code, e.g. "InvalidArgument".

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "zrt/buffer.hpp"
+#include "zrt/error.hpp"
 #include "zrt/memory.hpp"
 #include "zrt/run_options.hpp"
 #include "zrt/session.hpp"
@@ -148,6 +149,10 @@ class Lane {
   // --- the hot path: one ORT call, its status checked ---
   void run();
   void run_with(const RunOptions& options);
+  // run() for callers built without exceptions: the error comes back as a Status.
+  Status try_run() noexcept {
+    return Status::of([this] { run(); });
+  }
   // No SynchronizeBound* calls even when storage is on a device.
   void run_unsynchronized();
   // n runs to warm ORT's arena and caches (inputs as they are).

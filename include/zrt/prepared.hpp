@@ -31,6 +31,10 @@ class PreparedRun {
   void run();
   void run_with(const RunOptions& options);
   void prime(std::size_t n);
+  // run() for callers built without exceptions.
+  Status try_run() noexcept {
+    return Status::of([this] { run(); });
+  }
 
   const Outputs& outputs() const noexcept { return outputs_; }
   const Value& output(std::size_t index) const { return outputs_.at(index); }
@@ -106,6 +110,10 @@ class PreparedBinding {
   void run();
   void run_with(const RunOptions& options);
   void prime(std::size_t n);
+  // run() for callers built without exceptions.
+  Status try_run() noexcept {
+    return Status::of([this] { run(); });
+  }
   std::vector<Value> outputs() const { return binding_.outputs(); }
   IoBinding& binding() noexcept { return binding_; }
 
