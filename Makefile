@@ -2,6 +2,7 @@
 # Runtime, CMake configure, build) and then do their job.
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
+TSAN_DIR  ?= build-tsan
 PREFIX    ?= /usr/local
 JOBS      ?= $(shell nproc)
 CMAKE     ?= cmake
@@ -10,8 +11,11 @@ ZRT       := $(BUILD_DIR)/tools/zrt/zrt
 # zrt's frames and the one suppression in tests/sanitizers/lsan.supp can match.
 ASAN_OPTIONS := detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64
 LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan.supp
+# ThreadSanitizer over the tests labelled `concurrency`. ORT is not instrumented:
+# tests/sanitizers/tsan.supp explains ignore_noninstrumented_modules and what it keeps.
+TSAN_OPTIONS := ignore_noninstrumented_modules=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
 
-.PHONY: all setup build build-asan run test test-release test-asan bench install format clean
+.PHONY: all setup build build-asan build-tsan run test test-release test-asan test-tsan bench install format clean
 
 all: build
 
@@ -26,18 +30,25 @@ $(ASAN_DIR)/CMakeCache.txt: | setup
 	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DZRT_SANITIZE=address,undefined \
 	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF
 
+$(TSAN_DIR)/CMakeCache.txt: | setup
+	$(CMAKE) -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZRT_SANITIZE=thread \
+	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF
+
 build: setup $(BUILD_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
 
 build-asan: setup $(ASAN_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(ASAN_DIR) -j$(JOBS)
 
+build-tsan: setup $(TSAN_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(TSAN_DIR) -j$(JOBS)
+
 # The main job: inspect and run the demo model the build generates.
 run: build
 	$(ZRT) info $(BUILD_DIR)/models/mlp.onnx
 	$(ZRT) run $(BUILD_DIR)/models/mlp.onnx
 
-test: test-release test-asan
+test: test-release test-asan test-tsan
 
 test-release: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
@@ -45,6 +56,11 @@ test-release: build
 test-asan: build-asan
 	cd $(ASAN_DIR) && ASAN_OPTIONS=$(ASAN_OPTIONS) LSAN_OPTIONS=$(LSAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS)
+
+# The tests labelled `concurrency` (threads and async: test_concurrency, test_async,
+# test_runtime, test_shape_buckets) under ThreadSanitizer.
+test-tsan: build-tsan
+	cd $(TSAN_DIR) && TSAN_OPTIONS=$(TSAN_OPTIONS) ctest -L concurrency --output-on-failure -j$(JOBS)
 
 bench: build
 	$(BUILD_DIR)/bench/zrt_bench_run_paths
@@ -56,4 +72,4 @@ format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

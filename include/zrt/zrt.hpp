@@ -1,6 +1,7 @@
 // zrt: the umbrella header.
 #pragma once
 
+#include "zrt/async.hpp"
 #include "zrt/element.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
