@@ -199,7 +199,10 @@ Lane::~Lane() = default;
 std::size_t Lane::input_count() const noexcept { return state_ ? state_->inputs.size() : 0; }
 std::size_t Lane::output_count() const noexcept { return state_ ? state_->outputs.size() : 0; }
 
-const Session& Lane::session() const noexcept { return state_->session; }
+const Session& Lane::session() const {
+  if (!state_) throw Error("Lane: used after being moved from");
+  return state_->session;
+}
 
 namespace {
 void require(const void* state) {

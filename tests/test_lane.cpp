@@ -58,6 +58,8 @@ TEST(Lane, MovedLaneKeepsSpansAndMovedFromLaneFailsClearly) {
   b.run();
   EXPECT_EQ(b.output<float>(0)[0], 1.0f + zrt::test::add_constant_c(0));
   EXPECT_TRUE(throws_error([&] { a.run(); }, zrt::ErrorCode::InvalidArgument, {"moved from"}));
+  EXPECT_TRUE(throws_error([&] { (void)a.input<float>("X"); }, zrt::ErrorCode::InvalidArgument, {"moved from"}));
+  EXPECT_TRUE(throws_error([&] { (void)a.session(); }, zrt::ErrorCode::InvalidArgument, {"moved from"}));
 }
 
 TEST(Lane, MlpWithBatchShapeMatchesReferenceExactly) {

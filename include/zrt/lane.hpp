@@ -164,7 +164,7 @@ class Lane {
   // reads, and the memory is host-accessible. Throws zrt::Error naming the first that is not.
   void audit() const;
 
-  const Session& session() const noexcept;
+  const Session& session() const;  // throws zrt::Error on a moved-from lane
 
   struct State;
 
