@@ -9,6 +9,7 @@
 #include "zrt/io_binding.hpp"
 #include "zrt/lane.hpp"
 #include "zrt/memory.hpp"
+#include "zrt/options_file.hpp"
 #include "zrt/prepared.hpp"
 #include "zrt/run_options.hpp"
 #include "zrt/runtime.hpp"
