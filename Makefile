@@ -43,10 +43,10 @@ build-asan: setup $(ASAN_DIR)/CMakeCache.txt
 build-tsan: setup $(TSAN_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(TSAN_DIR) -j$(JOBS)
 
-# The main job: inspect and run the demo model the build generates.
+# The main job: zrt bench on its built-in MLP 784-128-10, ORT's C and C++ APIs and zrt's
+# run paths side by side (and 2 concurrent lanes).
 run: build
-	$(ZRT) info $(BUILD_DIR)/models/mlp.onnx
-	$(ZRT) run $(BUILD_DIR)/models/mlp.onnx
+	$(ZRT) bench --lanes 2
 
 test: test-release test-asan test-tsan
 
@@ -62,8 +62,10 @@ test-asan: build-asan
 test-tsan: build-tsan
 	cd $(TSAN_DIR) && TSAN_OPTIONS=$(TSAN_OPTIONS) ctest -L concurrency --output-on-failure -j$(JOBS)
 
+# The benchmark: zrt bench (and --lanes 2) on the fixed model set of scripts/bench-models.py
+# and zrt tune on the MLP; writes BENCHMARKS.md (results in $(BUILD_DIR)/bench-results).
 bench: build
-	$(BUILD_DIR)/bench/zrt_bench_run_paths
+	scripts/bench-all.sh $(ZRT) $(BUILD_DIR)/bench-results BENCHMARKS.md
 
 install: build
 	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)

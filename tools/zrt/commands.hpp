@@ -16,5 +16,6 @@ using Action = std::function<int()>;
 void add_info_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_conformance_command(CLI::App& app, Action& action);
+void add_bench_command(CLI::App& app, Action& action);
 
 }  // namespace zrt::cli
