@@ -165,6 +165,11 @@ Value Value::map(const Value& keys, const Value& values) {
 
 ValueKind Value::kind() const {
   if (handle_ == nullptr) return ValueKind::Unknown;
+  // IsTensor reads a flag; GetValueType builds a type info (allocating), so it is only
+  // asked about non-tensors.
+  int is_tensor = 0;
+  check(api().IsTensor(handle_, &is_tensor), "Value::kind");
+  if (is_tensor != 0) return ValueKind::Tensor;
   ONNXType type = ONNX_TYPE_UNKNOWN;
   check(api().GetValueType(handle_, &type), "Value::kind");
   return detail::to_value_kind(type);
