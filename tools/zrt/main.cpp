@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     zrt::cli::add_run_command(app, action);
     zrt::cli::add_conformance_command(app, action);
     zrt::cli::add_bench_command(app, action);
+    zrt::cli::add_tune_command(app, action);
 
     try {
       app.parse(argc, argv);

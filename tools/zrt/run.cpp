@@ -1,5 +1,5 @@
 // zrt run MODEL [--input NAME=file.npy]... [--dim NAME=VALUE]... [--output-dir DIR]
-//               [--seed N] [--threads N]
+//               [--seed N] [--threads N] [--options FILE]
 // Runs a model once on inputs read from .npy files or made up at random, prints a
 // summary of every output and optionally writes each output as NAME.npy.
 #include <fmt/format.h>
@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "npy.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
+#include "zrt/options_file.hpp"
 #include "zrt/session.hpp"
 
 namespace zrt::cli {
@@ -30,7 +32,8 @@ struct RunCommandOptions {
   std::vector<std::string> dims;
   std::string output_dir;
   std::uint64_t seed = 0;
-  int threads = 0;
+  std::optional<int> threads;  // unset: the options file's, else ORT's default
+  std::string options_file;    // SessionOptions saved by `zrt tune --write`
 };
 
 std::string file_stem_for(const std::string& name) {
@@ -72,8 +75,8 @@ void print_value(const std::string& label, const HostValue& v, const std::filesy
 
 int run_model(const RunCommandOptions& opt) {
   const DimValues dims = parse_dims(opt.dims);
-  SessionOptions so;
-  so.intra_op_threads(opt.threads);
+  SessionOptions so = opt.options_file.empty() ? SessionOptions{} : load_session_options(opt.options_file);
+  if (opt.threads) so.intra_op_threads(*opt.threads);
   apply_free_dims(so, dims);
   const InputFiles files = parse_input_files(opt.inputs);
 
@@ -127,9 +130,10 @@ void add_run_command(CLI::App& app, Action& action) {
                   "NAME=VALUE: size of a symbolic dimension (or INPUT:INDEX=VALUE for an unnamed one)");
   cmd->add_option("--output-dir,-o", opt->output_dir, "Write each output to DIR/NAME.npy");
   cmd->add_option("--seed", opt->seed, "Seed for random inputs")->capture_default_str();
-  cmd->add_option("--threads", opt->threads, "Intra-op threads (0: ORT's default)")
-      ->check(CLI::Range(0, 4096))
-      ->capture_default_str();
+  cmd->add_option("--threads", opt->threads,
+                  "Intra-op threads (0: ORT's default; default: the --options file's, else 0)")
+      ->check(CLI::Range(0, 4096));
+  cmd->add_option("--options", opt->options_file, "Session options from a JSON file (zrt tune --write)");
   cmd->callback([opt, &action] { action = [opt] { return run_model(*opt); }; });
 }
 

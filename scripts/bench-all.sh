@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The benchmark `make bench` runs:
+#   scripts/bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]
+# generates the fixed model set (scripts/bench-models.py), runs `zrt bench --lanes 2
+# --json` on every model and `zrt tune` on the MLP, then writes BENCHMARKS.md from the
+# JSON files (scripts/benchmarks-md.py).
+# Environment: BENCH_DURATION (seconds of timed runs per path and lanes mode, default
+# 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds, default 10).
+set -euo pipefail
+
+zrt=${1:?usage: bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]}
+here=$(cd "$(dirname "$0")" && pwd)
+out=${2:-bench-results}
+md=${3:-$here/../BENCHMARKS.md}
+duration=${BENCH_DURATION:-0.5}
+lanes=${BENCH_LANES:-2}
+budget=${TUNE_BUDGET:-10}
+python=/usr/bin/python3
+
+mkdir -p "$out"
+rm -f "$out"/*.json "$out"/*.log
+"$python" "$here/bench-models.py" "$out/models"
+
+failed=0
+# One line per model: name, file, then its extra bench arguments (tab-separated).
+while IFS=$'\t' read -r -a row; do
+  name=${row[0]}
+  file=${row[1]}
+  extra=("${row[@]:2}")
+  echo
+  echo "=== $name: zrt bench $file ${extra[*]} --lanes $lanes"
+  if ! "$zrt" bench "$file" "${extra[@]}" --duration "$duration" --lanes "$lanes" \
+        --json "$out/bench_$name.json" 2> >(tee "$out/bench_$name.log" >&2); then
+    echo "bench-all.sh: zrt bench failed on $name (see $out/bench_$name.log)" >&2
+    failed=1
+  fi
+done < <("$python" -c '
+import json, sys
+for m in json.load(open(sys.argv[1])):
+    print("\t".join([m["name"], m["file"]] + m["bench_args"]))
+' "$out/models/models.json")
+
+echo
+echo "=== mlp: zrt tune --budget $budget"
+if ! "$zrt" tune "$out/models/mlp.onnx" --budget "$budget" --write "$out/mlp.tuned.json" \
+      --json "$out/tune_mlp.json" 2> >(tee "$out/tune_mlp.log" >&2); then
+  echo "bench-all.sh: zrt tune failed on mlp (see $out/tune_mlp.log)" >&2
+  failed=1
+fi
+
+"$python" "$here/benchmarks-md.py" "$out" "$md" --duration "$duration"
+echo
+echo "wrote $md"
+exit $failed

@@ -1,0 +1,250 @@
+#!/usr/bin/python3
+"""Writes BENCHMARKS.md from the JSON files scripts/bench-all.sh leaves behind.
+
+    scripts/benchmarks-md.py RESULTS_DIR OUT.md [--duration S]
+
+RESULTS_DIR holds models/models.json (scripts/bench-models.py), bench_<name>.json
+(`zrt bench --json`) per model, bench_<name>.log for a model whose bench failed, and
+tune_mlp.json (`zrt tune --json`).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+
+# The issue's targets (issue 4, section 4).
+LANE_MAX = 1.02
+PREPARED_MAX = 1.05
+RUN_MAX_TINY = 0.85
+RUN_MAX = 1.0
+LANES_MIN = 1.8
+TUNE_MIN_GAIN = 0.10
+
+PATH_ORDER = ["c_binding", "cxx_run", "cxx_binding", "zrt_run", "zrt_run_view", "zrt_prepared",
+              "zrt_prepared_binding", "zrt_lane"]
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_commit(root):
+    try:
+        return subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def us(v):
+    if v is None:
+        return "–"
+    return f"{v:.1f}" if v >= 1000 else f"{v:.2f}"
+
+
+def num(v, fmt="{:.2f}"):
+    return "–" if v is None else fmt.format(v)
+
+
+def allocs(v):
+    if v is None:
+        return "–"
+    return f"{v:.0f}" if abs(v - round(v)) < 0.005 else f"{v:.2f}"
+
+
+def mark(ok):
+    return "" if ok is None else (" ✓" if ok else " ✗")
+
+
+def lanes_best(bench):
+    lanes = bench.get("lanes") or {}
+    modes = lanes.get("modes") or {}
+    best = lanes.get("best_zrt_mode")
+    return lanes, modes, best
+
+
+def summary_row(name, bench):
+    r = bench.get("ratios", {})
+    p = bench.get("paths", {})
+    lane, prep, run = r.get("zrt_lane_vs_c_binding"), r.get("zrt_prepared_vs_c_binding"), r.get("zrt_run_vs_cxx_run")
+    run_max = RUN_MAX_TINY if name == "tiny" else RUN_MAX
+    a = {k: (p.get(k) or {}).get("allocs_per_run") for k in ("c_binding", "zrt_lane", "zrt_prepared")}
+    allocs_ok = None
+    if None not in a.values():
+        allocs_ok = abs(a["zrt_lane"] - a["c_binding"]) < 0.01 and abs(a["zrt_prepared"] - a["c_binding"]) < 0.01
+    lanes, modes, best = lanes_best(bench)
+    scale = bench.get("lanes", {}).get("best_zrt_vs_one_lane")
+    vs_cxx = bench.get("lanes", {}).get("best_zrt_vs_cxx_run_shared")
+    return (f"| {name} | {num(lane, '{:.3f}')}{mark(None if lane is None else lane <= LANE_MAX)} "
+            f"| {num(prep, '{:.3f}')}{mark(None if prep is None else prep <= PREPARED_MAX)} "
+            f"| {num(run, '{:.3f}')}{mark(None if run is None else run <= run_max)} "
+            f"| {allocs(a['c_binding'])} / {allocs(a['zrt_lane'])} / {allocs(a['zrt_prepared'])}{mark(allocs_ok)} "
+            f"| {num(scale, '{:.2f}x')}{mark(None if scale is None else scale >= LANES_MIN)} "
+            f"{'(' + best + ')' if best else ''} | {num(vs_cxx, '{:.2f}x')} |")
+
+
+def model_section(name, description, bench):
+    lines = [f"### {name}", "", f"{description}.  "]
+    inputs = ", ".join(f"`{i['name']}` {i['type']}" for i in bench.get("inputs", []))
+    lines.append(f"Inputs: {inputs}.  ")
+    if bench.get("carry"):
+        carry = ", ".join(f"{c['output']} → {c['input']}" for c in bench["carry"])
+        lines.append(f"State carry: {carry} (every path feeds each run's state into the next).  ")
+    check = bench.get("check", {})
+    if check:
+        verdict = "bit-identical to" if check.get("identical") else f"within {check.get('rtol')} of"
+        lines.append(f"Outputs of every path {verdict} `{check.get('reference')}`'s before timing "
+                     f"(max abs diff {check.get('max_abs_diff', 0):.3g}).")
+    lines += ["", "| path | p50 µs | p90 µs | p99 µs | p99.9 µs | mean µs | min µs | runs | runs/s | allocs/run "
+              "| p50 vs c_binding |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    paths = bench.get("paths", {})
+    floor = (paths.get("c_binding") or {}).get("p50_us")
+    names = [n for n in PATH_ORDER if n in paths] + [n for n in paths if n not in PATH_ORDER]
+    for n in names:
+        s = paths[n]
+        ratio = s["p50_us"] / floor if floor else None
+        lines.append(f"| `{n}` | {us(s.get('p50_us'))} | {us(s.get('p90_us'))} | {us(s.get('p99_us'))} "
+                     f"| {us(s.get('p999_us'))} | {us(s.get('mean_us'))} | {us(s.get('min_us'))} | {s.get('runs', 0)} "
+                     f"| {s.get('throughput_per_s', 0):,.0f} | {allocs(s.get('allocs_per_run'))} "
+                     f"| {num(ratio, '{:.3f}')} |")
+    ratios = bench.get("ratios", {})
+    if ratios:
+        lines += ["", "Ratios (p50): " + ", ".join(
+            f"{k.replace('_vs_', ' / ')} = {v:.3f}" for k, v in ratios.items() if v is not None) + "."]
+    lanes, modes, best = lanes_best(bench)
+    if modes:
+        lines += ["", f"`--lanes {lanes.get('lanes')}` ({lanes.get('pinning', '')}):", "",
+                  "| mode | threads | runs/s | vs one lane | p50 µs | p99 µs | allocs/run |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for m, s in modes.items():
+            star = " (best zrt)" if m == best else ""
+            lines.append(f"| `{m}`{star} | {s.get('threads')} | {s.get('throughput_per_s', 0):,.0f} "
+                         f"| {s.get('vs_one_lane', 0):.2f}x | {us(s.get('p50_us'))} | {us(s.get('p99_us'))} "
+                         f"| {allocs(s.get('allocs_per_run'))} |")
+    lines.append("")
+    return lines
+
+
+def tune_section(tune):
+    lines = ["## zrt tune on the MLP", ""]
+    if tune is None:
+        return lines + ["`zrt tune` did not run or failed (see tune_mlp.log).", ""]
+    d, rec = tune["defaults"], tune["recommended"]
+    gain = tune.get("gain", 0)
+    lines.append(f"`zrt tune mlp.onnx --budget {tune['budget_s']:g}` on the `{tune['path']}` path, ranked by "
+                 f"{tune['ranked_by']}, {tune['cores']} cores; each step measures its candidates side by side with "
+                 f"ORT's defaults, then the best meets the defaults in a final head-to-head.")
+    lines += ["", "| configuration | p50 µs | p99 µs | runs/s |", "|---|---:|---:|---:|",
+              f"| ORT defaults | {us(d['p50_us'])} | {us(d['p99_us'])} | {d['throughput_per_s']:,.0f} |",
+              f"| recommended: {rec['label']} | {us(rec['p50_us'])} | {us(rec['p99_us'])} "
+              f"| {rec['throughput_per_s']:,.0f} |", ""]
+    if rec.get("is_defaults"):
+        lines.append("Nothing beat ORT's defaults in the final: zrt tune recommends the defaults.")
+    else:
+        p99_gain = 1 - rec["p99_us"] / d["p99_us"] if d["p99_us"] else 0
+        lines.append(f"Gain: p50 {100 * gain:.1f} % lower, p99 {100 * p99_gain:.1f} % lower than ORT's defaults "
+                     f"(target: p50 at least {100 * TUNE_MIN_GAIN:.0f} % lower{mark(gain >= TUNE_MIN_GAIN)}).")
+    changed = {k: v for k, v in rec["options"].items() if k != "zrt_session_options"}
+    defaults = {k: v for k, v in d["options"].items() if k != "zrt_session_options"}
+    diff = {k: v for k, v in changed.items() if defaults.get(k) != v}
+    lines += ["", "Written options (differences from the defaults): `" + json.dumps(diff) + "`", "",
+              "<details><summary>every measurement</summary>", "",
+              "| step | candidate | p50 µs | p99 µs | vs defaults | |", "|---|---|---:|---:|---:|---|"]
+    for s in tune.get("steps", []):
+        lines.append(f"| {s['dimension']} | {s['label']} | {us(s['p50_us'])} | {us(s['p99_us'])} "
+                     f"| {s['vs_defaults']:.3f} | {'adopted' if s['adopted'] else ''} |")
+    lines += ["", "</details>", ""]
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("out")
+    ap.add_argument("--duration", type=float, default=None)
+    args = ap.parse_args()
+    models = load(os.path.join(args.results, "models", "models.json")) or []
+    benches = [(m, load(os.path.join(args.results, f"bench_{m['name']}.json"))) for m in models]
+    tune = load(os.path.join(args.results, "tune_mlp.json"))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    first = next((b for _, b in benches if b), None) or {}
+    ort = first.get("ort_version", tune.get("ort_version") if tune else "unknown")
+    config = first.get("config", {})
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# zrt benchmarks", "",
+        "Generated by `make bench` (scripts/bench-all.sh → scripts/benchmarks-md.py); do not edit by hand.", "",
+        f"- date: {now}, zrt {first.get('zrt_version', '?')} (commit {git_commit(root)})",
+        f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs (nproc), Linux {platform.release()}",
+        f"- ONNX Runtime {ort}, CPU execution provider, intra-op threads {config.get('intra_op_threads', '?')} "
+        "(zrt bench's default)",
+        f"- method: one process per model, the same inputs for every path, {config.get('rounds', '?')} interleaved "
+        f"rounds (round-robin over the paths), {args.duration or config.get('duration_s', '?')} s of timed runs per "
+        "path; every path's outputs are checked against `cxx_run`'s first; allocations counted process-wide "
+        "(ORT's own mallocs included) during each path's timed runs.",
+        "- paths: `c_binding` raw C API RunWithBinding bound once (the floor); `cxx_run` ORT C++ `Session::Run` "
+        "returning values (typical use); `cxx_binding` ORT C++ IoBinding bound once; `zrt_run` zrt's flexible "
+        "`Session::run`; `zrt_run_view` the same into caller views; `zrt_prepared` / `zrt_prepared_binding` zrt "
+        "prepared runs; `zrt_lane` a zrt lane (bind once, run many).",
+        "- absolute times depend on the machine and its load; compare paths within one table.", "",
+        "## Headline", "",
+        f"Targets (issue 4): zrt_lane / c_binding ≤ {LANE_MAX}, zrt_prepared / c_binding ≤ {PREPARED_MAX}, "
+        f"zrt_run / cxx_run ≤ {RUN_MAX_TINY} on tiny and ≤ {RUN_MAX} elsewhere (p50); allocations per run of "
+        f"zrt_lane and zrt_prepared equal to c_binding's; best zrt lanes mode ≥ {LANES_MIN}x one lane. "
+        "✓ met, ✗ missed.", "",
+        "| model | zrt_lane / c_binding | zrt_prepared / c_binding | zrt_run / cxx_run "
+        "| allocs/run c_binding / zrt_lane / zrt_prepared | lanes: best zrt vs one lane | best zrt vs ORT C++ Run, "
+        "same threads |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    failed = []
+    for m, b in benches:
+        if b is None:
+            failed.append(m["name"])
+            lines.append(f"| {m['name']} | failed | | | | | |")
+        else:
+            lines.append(summary_row(m["name"], b))
+    if tune:
+        rec = tune["recommended"]
+        lines += ["", f"zrt tune on the MLP: ORT defaults p50 {us(tune['defaults']['p50_us'])} µs → "
+                      f"{us(rec['p50_us'])} µs with {rec['label']} ({100 * tune.get('gain', 0):.1f} % lower p50)."]
+    lines += ["", "## Models", ""]
+    for m, b in benches:
+        if b is None:
+            log = os.path.join(args.results, f"bench_{m['name']}.log")
+            tail = ""
+            try:
+                with open(log) as f:
+                    tail = f.read().strip().splitlines()[-1]
+            except (OSError, IndexError):
+                pass
+            lines += [f"### {m['name']}", "", f"zrt bench failed: `{tail}`", ""]
+        else:
+            lines += model_section(m["name"], m["description"], b)
+    lines += tune_section(tune)
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines).rstrip() + "\n")
+    if failed:
+        print(f"benchmarks-md.py: no results for {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
