@@ -21,11 +21,33 @@ PreparedRun::PreparedRun(const Session& session, std::span<const Input> inputs)
 }
 
 void PreparedRun::run() {
+  if (bound_) {
+    session_.run(*bound_);
+    return;
+  }
   session_.run_prepared(nullptr, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
+  bind_if_fixed();
 }
 
 void PreparedRun::run_with(const RunOptions& options) {
+  if (bound_) {
+    session_.run_with(options, *bound_);
+    return;
+  }
   session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
+  bind_if_fixed();
+}
+
+void PreparedRun::bind_if_fixed() {
+  for (std::size_t j = 0; j < outputs_.size(); ++j) {
+    if (!outputs_.reusable_[j] || outputs_.values_[j].empty()) return;
+  }
+  IoBinding binding(session_);
+  for (std::size_t i = 0; i < values_.size(); ++i) {
+    check(api().BindInput(binding.handle(), names_[i], values_[i]), "PreparedRun: binding an input");
+  }
+  for (std::size_t j = 0; j < outputs_.size(); ++j) binding.bind_output(j, outputs_.values_[j]);
+  bound_.emplace(std::move(binding));
 }
 
 void PreparedRun::prime(std::size_t n) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,7 +22,10 @@ namespace zrt {
 // A regular run (ORT allocates outputs) with input values and name/value arrays built
 // once. The caller keeps writing into the viewed input memory between runs. Outputs
 // from the previous run are released (or, for fixed shapes, written in place) by the
-// next run. Not thread-safe: one per thread.
+// next run. Once a run has shown every output to be a fixed-shape tensor ORT can write
+// in place, later runs go through an IoBinding of those same values (ORT's cheaper
+// RunWithBinding), so output() keeps returning the same, updated values.
+// Not thread-safe: one per thread.
 class PreparedRun {
  public:
   PreparedRun(const Session& session, std::span<const Input> inputs);
@@ -47,6 +51,9 @@ class PreparedRun {
   std::vector<const OrtValue*> values_;
   std::vector<const void*> input_data_;
   Outputs outputs_;
+  std::optional<IoBinding> bound_;  // set once every output can be written in place
+
+  void bind_if_fixed();
 };
 
 namespace detail {

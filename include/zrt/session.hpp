@@ -110,6 +110,7 @@ class Outputs {
 
  private:
   friend class Session;
+  friend class PreparedRun;
   std::shared_ptr<const void> owner_;  // the session state these slots were made for
   std::vector<Value> values_;
   std::vector<std::string> names_;
