@@ -231,17 +231,24 @@ void check_input(const Session::State& state, std::size_t index, ElementType typ
   check_tensor("Session::run: " + describe_input(state, index), info, type, dims);
 }
 
-void check_input(const Session::State& state, std::size_t index, const Value& value) {
+const void* check_input(const Session::State& state, std::size_t index, const Value& value) {
   if (value.empty()) throw Error("Session::run: " + describe_input(state, index) + " is an empty Value");
   const IoInfo& info = state.inputs[index];
-  const ValueKind kind = value.kind();
-  if (kind == ValueKind::Tensor) {
+  const bool expects_tensor = info.kind == ValueKind::Tensor ||
+                              (info.kind == ValueKind::Optional && info.element_type != ElementType::Undefined);
+  if (expects_tensor && value.kind() == ValueKind::Tensor) {  // kind(): one flag read for tensors
     const TensorRef tensor = tensor_ref(value.handle(), "Session::run");
     check_input(state, index, tensor.type, tensor.dims);
-  } else if (kind != info.kind && info.kind != ValueKind::Optional) {
+    const void* data = nullptr;
+    check(api().GetTensorData(value.handle(), &data));
+    return data;
+  }
+  const ValueKind kind = value.kind();
+  if (kind != info.kind && info.kind != ValueKind::Optional) {
     throw Error("Session::run: " + describe_input(state, index) + " expects " + info.type + ", got " +
                 value.describe());
   }
+  return nullptr;
 }
 
 PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> inputs, const char* what) {
@@ -271,9 +278,8 @@ PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> in
       if (out.values[index] != nullptr) throw Error(std::string(what) + ": input '" + in.name() + "' is given twice");
     }
     if (in.value() != nullptr) {
-      check_input(s, index, *in.value());
+      out.data[index] = check_input(s, index, *in.value());
       out.values[index] = in.value()->handle();
-      if (in.value()->is_tensor()) check(api().GetTensorData(out.values[index], &out.data[index]));
     } else {
       check_input(s, index, in.element_type(), in.shape().dims());
       out.owned[index] = Value::view_bytes(in.element_type(), in.data(), in.bytes(), in.shape());
@@ -524,9 +530,8 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
     }
     names[i] = s.input_names[index];
     if (in.value() != nullptr) {
-      detail::check_input(s, index, *in.value());
+      input_data[i] = detail::check_input(s, index, *in.value());
       values[i] = in.value()->handle();
-      if (in.value()->is_tensor()) check(api().GetTensorData(values[i], &input_data[i]));
     } else {
       detail::check_input(s, index, in.element_type(), in.shape().dims());
       check(api().CreateTensorWithDataAsOrtValue(

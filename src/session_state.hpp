@@ -31,7 +31,8 @@ struct Session::State {
 
 namespace detail {
 // Throws zrt::Error unless `value` fits model input `index` (kind, element type, rank, fixed dims).
-void check_input(const Session::State& state, std::size_t index, const Value& value);
+// Returns the tensor's data pointer (null for non-tensors), for alias checks.
+const void* check_input(const Session::State& state, std::size_t index, const Value& value);
 void check_input(const Session::State& state, std::size_t index, ElementType type, std::span<const std::int64_t> dims);
 // For setup paths (prepared runs, bindings, async): one ORT value per model input, in
 // model order, from `inputs` given in model order or all by name. Views become ORT
