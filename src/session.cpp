@@ -144,7 +144,9 @@ std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, con
   state->session.reset(session);
   for (const SessionOptions::Initializer& init : options.initializers())
     state->initializer_owners.push_back(init.buffer);
-  state->prepacked_weights = options.prepacked_weights();
+  if (const PrepackedWeights* prepacked = options.prepacked_weights()) {
+    state->prepacked_weights = std::make_shared<const PrepackedWeights>(*prepacked);
+  }
   const OrtApi& a = api();
   std::size_t n_in = 0, n_out = 0;
   check(a.SessionGetInputCount(session, &n_in));

@@ -26,7 +26,7 @@ struct Session::State {
   // What ORT reads for the session's whole life: caller-owned initializers and the
   // shared prepacked-weights container.
   std::vector<std::shared_ptr<const void>> initializer_owners;
-  std::optional<PrepackedWeights> prepacked_weights;
+  std::shared_ptr<const PrepackedWeights> prepacked_weights;
 };
 
 namespace detail {

@@ -134,10 +134,11 @@ class SessionOptions {
 
   // Sessions made with the same container share their prepacked weights.
   SessionOptions& prepacked_weights(PrepackedWeights container) {
-    prepacked_weights_ = std::move(container);
+    prepacked_weights_ = std::make_shared<const PrepackedWeights>(std::move(container));
     return *this;
   }
-  const std::optional<PrepackedWeights>& prepacked_weights() const noexcept { return prepacked_weights_; }
+  // Null when unset.
+  const PrepackedWeights* prepacked_weights() const noexcept { return prepacked_weights_.get(); }
 
  private:
   OptimizationLevel optimization_level_{OptimizationLevel::All};
@@ -158,7 +159,7 @@ class SessionOptions {
   DimOverrides free_dims_by_denotation_;
   Entries config_entries_;
   std::vector<Initializer> initializers_;
-  std::optional<PrepackedWeights> prepacked_weights_;
+  std::shared_ptr<const PrepackedWeights> prepacked_weights_;  // (not std::optional: GCC 12 warns falsely)
 };
 
 }  // namespace zrt
