@@ -30,7 +30,7 @@ namespace {
 // from a static table on its first allocation (no malloc inside malloc); only its own
 // thread writes a slot, and totals sum every slot. Threads past the table share one
 // atomic slot. Slots are never reused, so counts of finished threads stay in the totals.
-struct Slot {
+struct alignas(64) Slot {  // one cache line each: threads never share a line
   std::atomic<std::uint64_t> allocations{0};
   std::atomic<std::uint64_t> frees{0};
   std::atomic<std::uint64_t> bytes{0};
