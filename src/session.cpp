@@ -238,12 +238,19 @@ const void* check_input(const Session::State& state, std::size_t index, const Va
   const IoInfo& info = state.inputs[index];
   const bool expects_tensor = info.kind == ValueKind::Tensor ||
                               (info.kind == ValueKind::Optional && info.element_type != ElementType::Undefined);
-  if (expects_tensor && value.kind() == ValueKind::Tensor) {  // kind(): one flag read for tensors
-    const TensorRef tensor = tensor_ref(value.handle(), "Session::run");
-    check_input(state, index, tensor.type, tensor.dims);
-    const void* data = nullptr;
-    check(api().GetTensorData(value.handle(), &data));
-    return data;
+  if (expects_tensor) {  // the common case: one call gives type and dims without allocating
+    const OrtApi& a = api();
+    ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+    const std::int64_t* dims = nullptr;
+    std::size_t rank = 0;
+    if (OrtStatus* not_a_tensor = a.GetTensorElementTypeAndShapeDataReference(value.handle(), &type, &dims, &rank)) {
+      a.ReleaseStatus(not_a_tensor);  // a sequence or map: the kind check below names it
+    } else {
+      check_input(state, index, static_cast<ElementType>(type), {dims, rank});
+      const void* data = nullptr;
+      check(a.GetTensorData(value.handle(), &data));
+      return data;
+    }
   }
   const ValueKind kind = value.kind();
   if (kind != info.kind && info.kind != ValueKind::Optional) {
