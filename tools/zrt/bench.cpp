@@ -25,6 +25,7 @@
 #include "builtin_model.hpp"
 #include "commands.hpp"
 #include "model_inputs.hpp"
+#include "workload_options.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
 
@@ -32,8 +33,7 @@ namespace zrt::cli {
 namespace {
 
 struct BenchCommandOptions {
-  std::string model;
-  std::string builtin = "mlp";
+  WorkloadOptions workload;  // MODEL, --builtin, --seed, --dim, --input, --carry
   std::vector<std::string> paths;
   std::size_t iters = 0;
   double duration = 0.5;
@@ -41,11 +41,6 @@ struct BenchCommandOptions {
   std::size_t rounds = 10;
   std::optional<int> threads;
   std::string options_file;
-  std::uint64_t seed = 0;
-  std::vector<std::string> dims;
-  std::vector<std::string> inputs;
-  std::vector<std::string> carry;
-  bool no_carry = false;
   std::size_t lanes = 0;
   bool no_pin = false;
   std::string json;
@@ -100,23 +95,9 @@ std::vector<std::string> selected_paths(const std::vector<std::string>& requeste
   return names;
 }
 
-void write_file(const std::string& path, const std::string& text, const char* what) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error(ErrorCode::Fail, fmt::format("{}: cannot write '{}'", what, path));
-}
-
 int run_bench(const BenchCommandOptions& opt) {
   const std::vector<std::string> names = selected_paths(opt.paths);
-  bench::WorkloadSpec spec;
-  spec.model = opt.model;
-  spec.builtin = opt.builtin;
-  spec.dims = parse_dims(opt.dims);
-  spec.input_files = parse_input_files(opt.inputs);
-  spec.seed = opt.seed;
-  for (const std::string& c : opt.carry) spec.carry.push_back(split_assignment(c, "--carry"));
-  spec.no_carry = opt.no_carry;
+  bench::WorkloadSpec spec = workload_spec(opt.workload);
   spec.intra_op_threads = opt.threads;
   spec.options_file = opt.options_file;
   const bench::Workload w(spec);
@@ -183,14 +164,14 @@ int run_bench(const BenchCommandOptions& opt) {
   report.duration_s = opt.duration;
   report.warmup = opt.warmup;
   report.rounds = opt.rounds;
-  report.seed = opt.seed;
+  report.seed = opt.workload.seed;
   report.allocation_counting = bench::allocation_counting();
   report.skipped = std::move(skipped);
 
   fmt::print("{}", bench::format_table(report));
   std::fflush(stdout);
-  if (!opt.json.empty()) write_file(opt.json, bench::report_json(report).dump(2) + "\n", "--json");
-  if (!opt.histogram.empty()) write_file(opt.histogram, bench::histogram_svg(report), "--histogram");
+  if (!opt.json.empty()) write_text_file(opt.json, bench::report_json(report).dump(2) + "\n", "--json");
+  if (!opt.histogram.empty()) write_text_file(opt.histogram, bench::histogram_svg(report), "--histogram");
   return 0;
 }
 
@@ -200,11 +181,7 @@ void add_bench_command(CLI::App& app, Action& action) {
   auto opt = std::make_shared<BenchCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "bench", "Time a model through ORT's C and C++ APIs and zrt's run paths, side by side, in one process");
-  cmd->add_option("model", opt->model, "ONNX model file (default: a built-in model, see --builtin)")
-      ->check(CLI::ExistingFile);
-  std::string builtin_help = "Built-in model to run when no MODEL is given:";
-  for (std::string_view n : builtin_model_names()) builtin_help += " " + std::string(n);
-  cmd->add_option("--builtin", opt->builtin, builtin_help)->capture_default_str();
+  add_workload_options(*cmd, opt->workload, "run");
   cmd->add_option("--paths", opt->paths,
                   "Paths to run (comma-separated): c_binding, cxx_run, cxx_binding, zrt_run, zrt_run_view, "
                   "zrt_prepared, zrt_prepared_binding, zrt_lane (default: all)")
@@ -223,14 +200,6 @@ void add_bench_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(0, 4096));
   cmd->add_option("--options", opt->options_file, "Session options from a JSON file (zrt tune --write)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--seed", opt->seed, "Seed for random inputs")->capture_default_str();
-  cmd->add_option("--dim,-d", opt->dims,
-                  "NAME=VALUE: size of a symbolic dimension (or INPUT:INDEX=VALUE for an unnamed one)");
-  cmd->add_option("--input,-i", opt->inputs, "NAME=FILE.npy: an input's value (others are random)");
-  cmd->add_option("--carry", opt->carry,
-                  "OUTPUT=INPUT: state carry, each run's OUTPUT is the next run's INPUT (the input's value is the "
-                  "initial state)");
-  cmd->add_flag("--no-carry", opt->no_carry, "Run a built-in recurrent model without its state carry");
   cmd->add_option("--lanes", opt->lanes,
                   "Also run K threads, each on its own lane (shared session and replicated sessions), against ORT's "
                   "C++ Run from K threads on one session and against one lane")

@@ -28,6 +28,7 @@
 #include "commands.hpp"
 #include "model_inputs.hpp"
 #include "tune_search.hpp"
+#include "workload_options.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
 #include "zrt/options_file.hpp"
@@ -38,19 +39,13 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 struct TuneCommandOptions {
-  std::string model;
-  std::string builtin = "mlp";
+  WorkloadOptions workload;  // MODEL, --builtin, --seed, --dim, --input, --carry
   double budget = 10;
   double min_gain = 0.01;
   std::size_t lanes = 0;
   bool no_pin = false;
   std::string write;
   std::string json;
-  std::uint64_t seed = 0;
-  std::vector<std::string> dims;
-  std::vector<std::string> inputs;
-  std::vector<std::string> carry;
-  bool no_carry = false;
 };
 
 // A scratch folder for the candidates' options files, removed at the end.
@@ -181,27 +176,13 @@ Json candidate_json(const tune::Candidate& c, const tune::Measurement& m) {
   return j;
 }
 
-void write_text(const std::string& path, const std::string& text, const char* what) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error(ErrorCode::Fail, fmt::format("{}: cannot write '{}'", what, path));
-}
-
 int run_tune(const TuneCommandOptions& opt) {
   if (!opt.write.empty()) {
     // Fail before measuring when the file cannot be written.
     std::ofstream probe(opt.write, std::ios::app);
     if (!probe) throw Error(ErrorCode::Fail, fmt::format("--write: cannot write '{}'", opt.write));
   }
-  bench::WorkloadSpec spec;
-  spec.model = opt.model;
-  spec.builtin = opt.builtin;
-  spec.dims = parse_dims(opt.dims);
-  spec.input_files = parse_input_files(opt.inputs);
-  spec.seed = opt.seed;
-  for (const std::string& c : opt.carry) spec.carry.push_back(split_assignment(c, "--carry"));
-  spec.no_carry = opt.no_carry;
+  bench::WorkloadSpec spec = workload_spec(opt.workload);
 
   const unsigned cores = std::max(std::thread::hardware_concurrency(), 1u);
   EngineMeasure measure(spec, opt.lanes, !opt.no_pin);
@@ -292,7 +273,7 @@ int run_tune(const TuneCommandOptions& opt) {
       steps.push_back(std::move(step));
     }
     j["steps"] = std::move(steps);
-    write_text(opt.json, j.dump(2) + "\n", "--json");
+    write_text_file(opt.json, j.dump(2) + "\n", "--json");
   }
   return 0;
 }
@@ -303,11 +284,7 @@ void add_tune_command(CLI::App& app, Action& action) {
   auto opt = std::make_shared<TuneCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "tune", "Search session options for the fastest configuration, measured side by side with ORT's defaults");
-  cmd->add_option("model", opt->model, "ONNX model file (default: a built-in model, see --builtin)")
-      ->check(CLI::ExistingFile);
-  std::string builtin_help = "Built-in model to tune when no MODEL is given:";
-  for (std::string_view n : builtin_model_names()) builtin_help += " " + std::string(n);
-  cmd->add_option("--builtin", opt->builtin, builtin_help)->capture_default_str();
+  add_workload_options(*cmd, opt->workload, "tune");
   cmd->add_option("--budget", opt->budget,
                   "Seconds of measuring, split over the candidates (session creation and warm-up come on top)")
       ->check(CLI::Range(0.01, 86400.0))
@@ -322,12 +299,6 @@ void add_tune_command(CLI::App& app, Action& action) {
   cmd->add_flag("--no-pin", opt->no_pin, "Do not pin --lanes threads to cores");
   cmd->add_option("--write", opt->write, "Save the recommended options as JSON (zrt run/bench --options FILE)");
   cmd->add_option("--json", opt->json, "Write every measurement and the result as JSON to FILE");
-  cmd->add_option("--seed", opt->seed, "Seed for random inputs")->capture_default_str();
-  cmd->add_option("--dim,-d", opt->dims,
-                  "NAME=VALUE: size of a symbolic dimension (or INPUT:INDEX=VALUE for an unnamed one)");
-  cmd->add_option("--input,-i", opt->inputs, "NAME=FILE.npy: an input's value (others are random)");
-  cmd->add_option("--carry", opt->carry, "OUTPUT=INPUT: state carry, each run's OUTPUT is the next run's INPUT");
-  cmd->add_flag("--no-carry", opt->no_carry, "Run a built-in recurrent model without its state carry");
   cmd->callback([opt, &action] { action = [opt] { return run_tune(*opt); }; });
 }
 
