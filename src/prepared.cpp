@@ -59,7 +59,8 @@ void PreparedRun::prime(std::size_t n) {
 namespace detail {
 
 void fixed_prepare(const Session& session, std::span<const Input> inputs, std::span<Value> owned,
-                   std::span<const char*> names, std::span<const OrtValue*> values, std::size_t num_outputs) {
+                   std::span<const char*> names, std::span<const OrtValue*> values, std::span<const void*> data,
+                   std::size_t num_outputs) {
   if (num_outputs != session.output_count()) {
     throw Error("FixedPreparedRun: declared " + std::to_string(num_outputs) + " outputs, the model has " +
                 std::to_string(session.output_count()));
@@ -68,17 +69,31 @@ void fixed_prepare(const Session& session, std::span<const Input> inputs, std::s
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     owned[i] = std::move(prepared.owned[i]);
     values[i] = prepared.values[i];
+    data[i] = prepared.data[i];
     names[i] = session.input_names()[i];
   }
 }
 
 void fixed_run(const Session& session, const RunOptions* options, const char* const* names,
-               const OrtValue* const* values, std::size_t n_in, OrtValue** outputs, std::size_t n_out) {
-  for (std::size_t j = 0; j < n_out; ++j) {  // the previous run's outputs go first
-    if (outputs[j] != nullptr) api().ReleaseValue(std::exchange(outputs[j], nullptr));
+               const OrtValue* const* values, const void* const* input_data, std::size_t n_in, OrtValue** outputs,
+               unsigned char* reusable, std::size_t n_out) {
+  for (std::size_t j = 0; j < n_out; ++j) {
+    if (!reusable[j] && outputs[j] != nullptr) api().ReleaseValue(std::exchange(outputs[j], nullptr));
   }
   detail::check_fast(api().Run(session.handle(), options != nullptr ? options->handle() : nullptr, names, values, n_in,
                                session.output_names().data(), n_out, outputs));
+  const Session::State& s = *session.state();
+  for (std::size_t j = 0; j < n_out; ++j) {
+    // As in Session::run: a fixed-shape output is written in place next run, unless it
+    // is a graph input passed through (it shares that input's buffer).
+    bool reuse = s.output_is_static_tensor[j] != 0;
+    if (reuse) {
+      const void* data = nullptr;
+      check(api().GetTensorData(outputs[j], &data));
+      for (std::size_t i = 0; i < n_in && reuse; ++i) reuse = data != input_data[i];
+    }
+    reusable[j] = reuse ? 1 : 0;
+  }
 }
 
 void fixed_release(OrtValue** outputs, std::size_t n_out) noexcept {

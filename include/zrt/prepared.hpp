@@ -58,9 +58,13 @@ class PreparedRun {
 
 namespace detail {
 void fixed_prepare(const Session& session, std::span<const Input> inputs, std::span<Value> owned,
-                   std::span<const char*> names, std::span<const OrtValue*> values, std::size_t num_outputs);
+                   std::span<const char*> names, std::span<const OrtValue*> values, std::span<const void*> data,
+                   std::size_t num_outputs);
+// One Run; fixed-shape outputs of the previous run marked in `reusable` are written in
+// place, the others released first (so ORT allocates them).
 void fixed_run(const Session& session, const RunOptions* options, const char* const* names,
-               const OrtValue* const* values, std::size_t n_in, OrtValue** outputs, std::size_t n_out);
+               const OrtValue* const* values, const void* const* input_data, std::size_t n_in, OrtValue** outputs,
+               unsigned char* reusable, std::size_t n_out);
 void fixed_release(OrtValue** outputs, std::size_t n_out) noexcept;
 const void* fixed_output(OrtValue* value, std::size_t index, ElementType type, std::size_t* count);
 }  // namespace detail
@@ -71,22 +75,18 @@ template <std::size_t NumInputs, std::size_t NumOutputs>
 class FixedPreparedRun {
  public:
   FixedPreparedRun(const Session& session, const std::array<Input, NumInputs>& inputs) : session_(session) {
-    detail::fixed_prepare(session_, inputs, inputs_, names_, values_, NumOutputs);
+    detail::fixed_prepare(session_, inputs, inputs_, names_, values_, input_data_, NumOutputs);
   }
   ~FixedPreparedRun() { detail::fixed_release(outputs_.data(), NumOutputs); }
   FixedPreparedRun(const FixedPreparedRun&) = delete;
   FixedPreparedRun& operator=(const FixedPreparedRun&) = delete;
 
-  void run() {
-    detail::fixed_run(session_, nullptr, names_.data(), values_.data(), NumInputs, outputs_.data(), NumOutputs);
-  }
-  void run_with(const RunOptions& options) {
-    detail::fixed_run(session_, &options, names_.data(), values_.data(), NumInputs, outputs_.data(), NumOutputs);
-  }
+  void run() { run_impl(nullptr); }
+  void run_with(const RunOptions& options) { run_impl(&options); }
   void prime(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) run();
   }
-  // Valid until the next run.
+  // Valid until the next run (which may write a fixed-shape output in place).
   OrtValue* output_handle(std::size_t index) const noexcept { return outputs_[index]; }
   template <Element T>
   std::span<const T> output(std::size_t index) const {
@@ -101,7 +101,14 @@ class FixedPreparedRun {
   std::array<Value, NumInputs> inputs_;
   std::array<const char*, NumInputs> names_{};
   std::array<const OrtValue*, NumInputs> values_{};
+  std::array<const void*, NumInputs> input_data_{};
   std::array<OrtValue*, NumOutputs> outputs_{};
+  std::array<unsigned char, NumOutputs> reusable_{};
+
+  void run_impl(const RunOptions* options) {
+    detail::fixed_run(session_, options, names_.data(), values_.data(), input_data_.data(), NumInputs, outputs_.data(),
+                      reusable_.data(), NumOutputs);
+  }
 };
 
 // IoBinding prepared once in session I/O order: inputs and outputs bound to caller
