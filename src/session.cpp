@@ -260,6 +260,30 @@ const void* check_input(const Session::State& state, std::size_t index, const Va
   return nullptr;
 }
 
+// The model input index for argument `i` of a run: its position, or its name when the
+// inputs are named (all or none). Throws zrt::Error, starting with `what`, otherwise.
+std::size_t resolve_input(const Session::State& s, std::span<const Input> inputs, std::size_t i, bool named,
+                          const char* what) {
+  const Input& in = inputs[i];
+  if (!named) {
+    if (in.name() != nullptr) {
+      throw Error(std::string(what) + ": input " + std::to_string(i) + " is named '" + in.name() +
+                  "' while input 0 is not; name all inputs or none");
+    }
+    return i;
+  }
+  if (in.name() == nullptr) {
+    throw Error(std::string(what) + ": input " + std::to_string(i) +
+                " has no name while input 0 has one; name all inputs or none");
+  }
+  const auto found = find_name(s.inputs, in.name());
+  if (!found) {
+    throw Error(std::string(what) + ": no input named '" + in.name() + "' (argument " + std::to_string(i) +
+                "); the model's inputs are " + join_names(s.inputs));
+  }
+  return *found;
+}
+
 PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> inputs, const char* what) {
   if (inputs.size() != s.inputs.size()) {
     throw Error(std::string(what) + ": expected " + std::to_string(s.inputs.size()) + " inputs (" +
@@ -272,20 +296,8 @@ PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> in
   out.data.assign(inputs.size(), nullptr);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Input& in = inputs[i];
-    if ((in.name() != nullptr) != named) {
-      throw Error(std::string(what) + ": input " + std::to_string(i) + (named ? " has no name" : " has a name") +
-                  " while input 0 " + (named ? "has one" : "has none") + "; name all inputs or none");
-    }
-    std::size_t index = i;
-    if (named) {
-      const auto found = find_name(s.inputs, in.name());
-      if (!found) {
-        throw Error(std::string(what) + ": no input named '" + in.name() + "'; the model's inputs are " +
-                    join_names(s.inputs));
-      }
-      index = *found;
-      if (out.values[index] != nullptr) throw Error(std::string(what) + ": input '" + in.name() + "' is given twice");
-    }
+    const std::size_t index = resolve_input(s, inputs, i, named, what);
+    if (out.values[index] != nullptr) throw Error(std::string(what) + ": input '" + in.name() + "' is given twice");
     if (in.value() != nullptr) {
       out.data[index] = check_input(s, index, *in.value());
       out.values[index] = in.value()->handle();
@@ -516,26 +528,11 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
   TempValues temps(n_in);
   for (std::size_t i = 0; i < n_in; ++i) {
     const Input& in = inputs[i];
-    std::size_t index = i;
-    if (named) {
-      if (in.name() == nullptr) {
-        throw Error("Session::run: input " + std::to_string(i) +
-                    " has no name while input 0 has one; name all inputs or none");
+    const std::size_t index = detail::resolve_input(s, inputs, i, named, "Session::run");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (names[j] == s.input_names[index]) {
+        throw Error("Session::run: input '" + std::string(in.name()) + "' is given twice");
       }
-      const auto found = find_input(in.name());
-      if (!found) {
-        throw Error("Session::run: no input named '" + std::string(in.name()) + "' (argument " + std::to_string(i) +
-                    "); the model's inputs are " + join_names(s.inputs));
-      }
-      index = *found;
-      for (std::size_t j = 0; j < i; ++j) {
-        if (names[j] == s.input_names[index]) {
-          throw Error("Session::run: input '" + std::string(in.name()) + "' is given twice");
-        }
-      }
-    } else if (in.name() != nullptr) {
-      throw Error("Session::run: input " + std::to_string(i) + " is named '" + in.name() +
-                  "' while input 0 is not; name all inputs or none");
     }
     names[i] = s.input_names[index];
     if (in.value() != nullptr) {

@@ -340,6 +340,18 @@ TEST_F(RunErrors, IoBindingErrors) {
   EXPECT_TRUE(throws_error([&] { binding.bind_input(7, Value::view(vx)); }, ErrorCode::InvalidArgument, {"7"}));
   EXPECT_TRUE(throws_error([&] { binding.bind_output("nope", MemoryInfo::cpu()); }, ErrorCode::InvalidArgument,
                            {"'nope'", "'Y'"}));
+  std::vector<float> y8(8);
+  std::vector<double> yd(16);
+  EXPECT_TRUE(throws_error(
+      [&] {
+        binding.bind_output("Y", TensorView<float>(y8, {1, 8}));
+      },
+      ErrorCode::InvalidArgument, {"bind_output 'Y' (index 0)", "dim 1 must be 16, got 8"}));
+  EXPECT_TRUE(throws_error(
+      [&] {
+        binding.bind_output("Y", TensorView<double>(yd, {1, 16}));
+      },
+      ErrorCode::InvalidArgument, {"'Y'", "expects element type float, got double"}));
   EXPECT_TRUE(throws_error(
       [&] {
         binding.bind_output("nope", TensorView<float>(y, {1, 16}));
