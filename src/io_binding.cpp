@@ -55,20 +55,8 @@ void IoBinding::bind_output(std::size_t index, const Value& value) {
   const std::string what = "IoBinding::bind_output '" + info.name + "' (index " + std::to_string(index) + ")";
   if (value.empty()) throw Error(what + ": the value is empty");
   if (info.kind == ValueKind::Tensor && value.kind() == ValueKind::Tensor) {
-    const ElementType type = value.element_type();
-    if (type != info.element_type) {
-      throw Error(what + ": the output has element type " + std::string(to_string(info.element_type)) +
-                  ", the bound tensor " + std::string(to_string(type)));
-    }
-    const Shape shape = value.shape();
-    bool fits = !info.has_shape || info.shape.rank() == shape.rank();
-    for (std::size_t d = 0; fits && info.has_shape && d < info.shape.rank(); ++d) {
-      fits = info.shape[d] < 0 || info.shape[d] == shape[d];
-    }
-    if (!fits) {
-      throw Error(what + ": the output has shape " + info.shape.to_string() + ", the bound tensor " +
-                  shape.to_string());
-    }
+    const detail::TensorRef tensor = detail::tensor_ref(value.handle(), what.c_str());
+    detail::check_tensor(what, info, tensor.type, tensor.dims);
   }
   check(api().BindOutput(handle_, session_.output_names()[index], value.handle()), what.c_str());
   forget_memory_output(index);
