@@ -151,7 +151,7 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
   }
 
   // Storage.
-  auto make_storage = [&](State::Io& io, bool input, const BufferPolicy& policy) {
+  auto make_storage = [&](State::Io& io, const BufferPolicy& policy) {
     if (io.carry != kNotCarried) return;
     switch (io.storage.kind) {
       case IoStorage::Kind::Buffer: io.buffer = TensorBuffer(io.type, io.shape, policy); break;
@@ -165,10 +165,9 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
         if (!io.storage.memory->is_host_accessible()) s.synchronize = true;
         break;
     }
-    (void)input;
   };
-  for (State::Io& io : s.inputs) make_storage(io, true, options.input_policy());
-  for (State::Io& io : s.outputs) make_storage(io, false, options.output_policy());
+  for (State::Io& io : s.inputs) make_storage(io, options.input_policy());
+  for (State::Io& io : s.outputs) make_storage(io, options.output_policy());
 
   // Bindings: one, or two that swap the carried buffers.
   const std::size_t n_bindings = s.carries.empty() ? 1 : 2;

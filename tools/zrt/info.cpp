@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -80,9 +79,8 @@ int run_info(const InfoOptions& opt) {
     proto_error = e.what();
   }
   const DeclaredTypes declared = proto ? declared_types(*proto) : DeclaredTypes{};
-  // ORT reports INT64_MAX for a model without model_version.
-  const bool has_version =
-      proto ? proto->has_model_version() : meta.version != std::numeric_limits<std::int64_t>::max();
+  // Without the file's proto, zrt's metadata reports an unset model_version as 0.
+  const bool has_version = proto ? proto->has_model_version() : meta.version != 0;
 
   if (opt.json) {
     nlohmann::json j;
