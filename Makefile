@@ -3,6 +3,7 @@
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 TSAN_DIR  ?= build-tsan
+FUZZ_DIR  ?= build-fuzz
 PREFIX    ?= /usr/local
 JOBS      ?= $(shell nproc)
 CMAKE     ?= cmake
@@ -15,7 +16,7 @@ LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan.supp
 # tests/sanitizers/tsan.supp explains ignore_noninstrumented_modules and what it keeps.
 TSAN_OPTIONS := ignore_noninstrumented_modules=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
 
-.PHONY: all setup build build-asan build-tsan run test test-release test-asan test-tsan bench install format clean
+.PHONY: all setup build build-asan build-tsan run test test-release test-asan test-tsan bench install format clean fuzz
 
 all: build
 
@@ -33,6 +34,13 @@ $(ASAN_DIR)/CMakeCache.txt: | setup
 $(TSAN_DIR)/CMakeCache.txt: | setup
 	$(CMAKE) -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZRT_SANITIZE=thread \
 	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF
+
+# libFuzzer targets (tests/fuzz): clang, the library and the CLI sources instrumented
+# for coverage, ASan and UBSan.
+$(FUZZ_DIR)/CMakeCache.txt: | setup
+	$(CMAKE) -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DZRT_SANITIZE=fuzzer-no-link,address,undefined -DZRT_FUZZ=ON \
+	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_BUILD_EXAMPLES=OFF
 
 build: setup $(BUILD_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
@@ -66,6 +74,14 @@ test-tsan: build-tsan
 # and zrt tune on the MLP; writes BENCHMARKS.md (results in $(BUILD_DIR)/bench-results).
 bench: build
 	scripts/bench-all.sh $(ZRT) $(BUILD_DIR)/bench-results BENCHMARKS.md
+
+# Each fuzz target for FUZZ_SECONDS (tests/fuzz/run.sh: corpus and crashes under
+# $(FUZZ_DIR)/fuzz). Not part of `make test`, which replays the committed corpora.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= npy options_file session cli lane
+fuzz: setup $(FUZZ_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target zrt_fuzz
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 install: build
 	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)

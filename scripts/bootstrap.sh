@@ -8,6 +8,7 @@ packages=(
   libonnx-dev libonnx-testdata python3-onnx libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   nlohmann-json3-dev libhwloc-dev locales clang-format libclang-rt-14-dev
+  clang-14
 )
 
 missing=()

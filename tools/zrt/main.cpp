@@ -4,11 +4,11 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 
-#include "commands.hpp"
-#include "zrt/environment.hpp"
+#include "app.hpp"
 #include "zrt/error.hpp"
 
 namespace {
@@ -19,25 +19,17 @@ void print_error(const std::string& message) { fmt::print(stderr, "zrt: error: {
 
 int main(int argc, char** argv) {
   try {
-    CLI::App app{"zrt: inspect, run and check ONNX models (ONNX Runtime underneath)", "zrt"};
-    app.require_subcommand(1);
-    app.set_version_flag("--version", [] { return fmt::format("zrt 0.1.0 (ONNX Runtime {})", zrt::ort_version()); });
-
     zrt::cli::Action action;
-    zrt::cli::add_info_command(app, action);
-    zrt::cli::add_run_command(app, action);
-    zrt::cli::add_conformance_command(app, action);
-    zrt::cli::add_bench_command(app, action);
-    zrt::cli::add_tune_command(app, action);
+    const std::unique_ptr<CLI::App> app = zrt::cli::make_app(action);
 
     try {
-      app.parse(argc, argv);
+      app->parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-      return app.exit(e);
+      return app->exit(e);
     } catch (const CLI::CallForAllHelp& e) {
-      return app.exit(e);
+      return app->exit(e);
     } catch (const CLI::CallForVersion& e) {
-      return app.exit(e);
+      return app->exit(e);
     } catch (const CLI::ParseError& e) {
       print_error(e.what());
       fmt::print(stderr, "Run 'zrt --help' or 'zrt COMMAND --help' for usage.\n");
