@@ -16,7 +16,7 @@ LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan.supp
 # tests/sanitizers/tsan.supp explains ignore_noninstrumented_modules and what it keeps.
 TSAN_OPTIONS := ignore_noninstrumented_modules=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
 
-.PHONY: all setup build build-asan build-tsan run test test-release test-asan test-tsan bench install format clean fuzz
+.PHONY: all setup build build-asan build-tsan run test test-release test-asan test-tsan bench soak install format clean fuzz
 
 all: build
 
@@ -74,6 +74,18 @@ test-tsan: build-tsan
 # and zrt tune on the MLP; writes BENCHMARKS.md (results in $(BUILD_DIR)/bench-results).
 bench: build
 	scripts/bench-all.sh $(ZRT) $(BUILD_DIR)/bench-results BENCHMARKS.md
+
+# The soak (not part of `make test`, several minutes): VmRSS over 10 M lane runs, 10 M
+# Session::run calls, 1 M failing runs and 10 k session create/destroy cycles on the MLP,
+# once with ORT's defaults and once with ORT's telemetry off; writes the soak section of
+# BENCHMARKS.md and docs/soak.svg (scripts/soak-md.py). SOAK_ARGS="--scale 0.01": quick.
+SOAK_ARGS ?=
+soak: setup $(BUILD_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(BUILD_DIR) --target zrt_bench_soak -j$(JOBS)
+	env -u ORT_DISABLE_TELEMETRY $(BUILD_DIR)/bench/zrt_bench_soak --json $(BUILD_DIR)/soak.json $(SOAK_ARGS)
+	ORT_DISABLE_TELEMETRY=1 $(BUILD_DIR)/bench/zrt_bench_soak --json $(BUILD_DIR)/soak-no-telemetry.json $(SOAK_ARGS)
+	/usr/bin/python3 scripts/soak-md.py BENCHMARKS.md docs/soak.svg $(BUILD_DIR)/soak.json \
+	  $(BUILD_DIR)/soak-no-telemetry.json
 
 # Each fuzz target for FUZZ_SECONDS (tests/fuzz/run.sh: corpus and crashes under
 # $(FUZZ_DIR)/fuzz). Not part of `make test`, which replays the committed corpora.

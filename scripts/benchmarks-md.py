@@ -22,6 +22,10 @@ RUN_MAX = 1.0
 LANES_MIN = 1.8
 TUNE_MIN_GAIN = 0.10
 
+# The soak section (`make soak`, scripts/soak-md.py) between these markers is kept as is.
+SOAK_BEGIN = "<!-- soak:begin -->"
+SOAK_END = "<!-- soak:end -->"
+
 PATH_ORDER = ["c_binding", "cxx_run", "cxx_binding", "zrt_run", "zrt_run_view", "zrt_prepared",
               "zrt_prepared_binding", "zrt_lane"]
 
@@ -51,6 +55,20 @@ def git_commit(root):
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def kept_soak_section(path):
+    """The soak section of the existing file, unchanged ([] when there is none)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return []
+    begin = text.find(SOAK_BEGIN)
+    end = text.find(SOAK_END, begin) if begin >= 0 else -1
+    if begin < 0 or end < 0:
+        return []
+    return [text[begin:end + len(SOAK_END)], ""]
 
 
 def us(v):
@@ -240,6 +258,7 @@ def main():
         else:
             lines += model_section(m["name"], m["description"], b)
     lines += tune_section(tune)
+    lines += kept_soak_section(args.out)
     with open(args.out, "w") as f:
         f.write("\n".join(lines).rstrip() + "\n")
     if failed:
