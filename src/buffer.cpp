@@ -87,8 +87,8 @@ TensorBuffer::TensorBuffer(ElementType type, const Shape& shape, BufferPolicy po
   const std::string what = "TensorBuffer " + std::string(zrt::to_string(type)) + shape.to_string();
   if (type == ElementType::String) throw Error(what + ": string tensors have no fixed-size storage");
   if (!shape.is_static()) throw Error(what + ": a buffer needs concrete dims, not free ones (-1)");
+  bytes_ = tensor_byte_size(type, shape.dims());
   count_ = shape.element_count();
-  bytes_ = byte_size(type, count_);
   policy_ = policy.resolve(bytes_);
   const std::size_t alignment =
       policy_.hugepage ? std::max(policy_.alignment, BufferPolicy::kHugePage) : policy_.alignment;
@@ -134,8 +134,8 @@ TensorBuffer TensorBuffer::map_file(const std::filesystem::path& path, std::size
   TensorBuffer b;
   b.type_ = type;
   b.shape_ = shape;
+  b.bytes_ = tensor_byte_size(type, shape.dims());
   b.count_ = shape.element_count();
-  b.bytes_ = byte_size(type, b.count_);
   b.writable_ = false;
   b.policy_ = BufferPolicy::plain();
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -144,7 +144,9 @@ TensorBuffer TensorBuffer::map_file(const std::filesystem::path& path, std::size
     throw Error(err == ENOENT ? ErrorCode::NoSuchFile : ErrorCode::Fail, what + ": cannot open: " + errno_text(err));
   }
   struct stat st {};
-  if (fstat(fd, &st) != 0 || offset + b.bytes_ > static_cast<std::size_t>(st.st_size)) {
+  const bool fits = fstat(fd, &st) == 0 && offset <= static_cast<std::size_t>(st.st_size) &&
+                    b.bytes_ <= static_cast<std::size_t>(st.st_size) - offset;  // no offset + bytes overflow
+  if (!fits) {
     close(fd);
     throw Error(what + ": " + std::to_string(b.bytes_) + " bytes at offset " + std::to_string(offset) +
                 " run past the end of the file (" + std::to_string(st.st_size) + " bytes)");

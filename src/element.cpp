@@ -5,6 +5,7 @@
 #include <string>
 
 #include "zrt/error.hpp"
+#include "zrt/shape.hpp"
 
 namespace zrt {
 
@@ -35,7 +36,15 @@ std::size_t element_size(ElementType type) noexcept {
 }
 
 std::size_t byte_size(ElementType type, std::size_t count) {
-  if (const std::size_t size = element_size(type); size != 0) return count * size;
+  if (count > kMaxTensorBytes) {
+    throw Error(std::to_string(count) + " elements of " + std::string(to_string(type)) + " are 2^63 or more");
+  }
+  if (const std::size_t size = element_size(type); size != 0) {
+    if (count > kMaxTensorBytes / size) {
+      throw Error(std::to_string(count) + " elements of " + std::string(to_string(type)) + " need 2^63 bytes or more");
+    }
+    return count * size;
+  }
   switch (type) {  // packed sub-byte types
     case ElementType::Int4:
     case ElementType::UInt4:
@@ -44,6 +53,15 @@ std::size_t byte_size(ElementType type, std::size_t count) {
     case ElementType::UInt2: return (count + 3) / 4;
     default: throw Error("element type " + std::string(to_string(type)) + " has no fixed byte size");
   }
+}
+
+std::size_t tensor_byte_size(ElementType type, std::span<const std::int64_t> dims) {
+  const std::size_t count = element_count(dims);
+  const std::size_t size = element_size(type);
+  if (size != 0 && count > kMaxTensorBytes / size) {
+    throw Error("shape " + shape_to_string(dims) + " of " + std::string(to_string(type)) + " needs 2^63 bytes or more");
+  }
+  return byte_size(type, count);
 }
 
 std::string_view to_string(ElementType type) noexcept {

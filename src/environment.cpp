@@ -1,6 +1,9 @@
 #include "zrt/environment.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "ort/api.hpp"
 #include "session_state.hpp"
@@ -28,6 +31,8 @@ void ORT_API_CALL log_trampoline(void*, OrtLoggingLevel severity, const char* ca
 
 detail::ThreadingOptionsPtr make_threading_options(const GlobalThreadPools& pools) {
   const OrtApi& a = detail::api();
+  check_thread_count(pools.intra_op_threads, "Environment: global intra_op_threads");
+  check_thread_count(pools.inter_op_threads, "Environment: global inter_op_threads");
   OrtThreadingOptions* raw = nullptr;
   detail::check(a.CreateThreadingOptions(&raw), "Environment: thread pools");
   detail::ThreadingOptionsPtr options(raw);
@@ -84,6 +89,43 @@ Environment Environment::default_environment() {
 
 const EnvironmentOptions& Environment::options() const noexcept { return state_->options; }
 OrtEnv* Environment::handle() const noexcept { return state_->env.get(); }
+
+namespace {
+
+int default_thread_limit() noexcept {
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return static_cast<int>(std::max(16u, 4u * std::min(hardware, 1024u)));
+}
+
+std::atomic<int> g_thread_limit{default_thread_limit()};
+
+}  // namespace
+
+int thread_limit() noexcept { return g_thread_limit.load(std::memory_order_relaxed); }
+
+void set_thread_limit(int limit) {
+  if (limit < 1 || limit > kMaxThreadLimit) {
+    throw Error("set_thread_limit: " + std::to_string(limit) + " is outside 1.." + std::to_string(kMaxThreadLimit));
+  }
+  g_thread_limit.store(limit, std::memory_order_relaxed);
+}
+
+void check_thread_count(int threads, std::string_view what) {
+  if (threads < 0) {
+    throw Error(std::string(what) + ": " + std::to_string(threads) + " threads; expected 0 (ORT's default) or more");
+  }
+  if (threads > thread_limit()) {
+    throw Error(std::string(what) + ": " + std::to_string(threads) + " threads is more than zrt's limit of " +
+                std::to_string(thread_limit()) +
+                " (4 per hardware thread, at least 16); raise it with zrt::set_thread_limit if you mean it");
+  }
+}
+
+namespace detail {
+
+void ensure_environment() { static const Environment env = Environment::default_environment(); }
+
+}  // namespace detail
 
 std::string ort_version() { return OrtGetApiBase()->GetVersionString(); }
 int ort_api_version() noexcept { return ORT_API_VERSION; }

@@ -31,14 +31,20 @@ IoBinding::~IoBinding() {
   if (handle_ != nullptr) api().ReleaseIoBinding(handle_);
 }
 
+OrtIoBinding* IoBinding::live(const char* what) const {
+  if (handle_ == nullptr) throw Error(std::string(what) + ": used after being moved from");
+  return handle_;
+}
+
 std::size_t IoBinding::checked_index(std::string_view name, bool input) const {
-  if (handle_ == nullptr) throw Error("IoBinding: used after being moved from");
+  live(input ? "IoBinding::bind_input" : "IoBinding::bind_output");
   return input ? session_.input_index(name) : session_.output_index(name);
 }
 
 void IoBinding::bind_input(std::string_view name, const Value& value) { bind_input(checked_index(name, true), value); }
 
 void IoBinding::bind_input(std::size_t index, const Value& value) {
+  live("IoBinding::bind_input");
   const Session::State& s = *session_.state();
   session_.input(index);  // range check with a clear message
   detail::check_input(s, index, value);
@@ -51,6 +57,7 @@ void IoBinding::bind_output(std::string_view name, const Value& value) {
 }
 
 void IoBinding::bind_output(std::size_t index, const Value& value) {
+  live("IoBinding::bind_output");
   const IoInfo& info = session_.output(index);
   const std::string what = "IoBinding::bind_output '" + info.name + "' (index " + std::to_string(index) + ")";
   if (value.empty()) throw Error(what + ": the value is empty");
@@ -64,7 +71,7 @@ void IoBinding::bind_output(std::size_t index, const Value& value) {
 
 void IoBinding::bind_output(std::string_view name, const MemoryInfo& memory) {
   const std::size_t index = checked_index(name, false);
-  check(api().BindOutputToDevice(handle_, session_.output_names()[index], memory.handle()),
+  check(api().BindOutputToDevice(live("IoBinding::bind_output"), session_.output_names()[index], memory.handle()),
         ("IoBinding::bind_output '" + std::string(name) + "' to memory '" + memory.name() + "'").c_str());
   forget_memory_output(index);
   memory_outputs_.emplace_back(index, memory);
@@ -76,18 +83,21 @@ void IoBinding::forget_memory_output(std::size_t index) {
 
 void IoBinding::rebind_memory_outputs() {
   for (const auto& [index, memory] : memory_outputs_) {
-    check(api().BindOutputToDevice(handle_, session_.output_names()[index], memory.handle()),
+    check(api().BindOutputToDevice(live("IoBinding::rebind_memory_outputs"), session_.output_names()[index],
+                                   memory.handle()),
           "IoBinding: binding a memory output again");
   }
 }
 
-void IoBinding::synchronize_inputs() { check(api().SynchronizeBoundInputs(handle_), "IoBinding::synchronize_inputs"); }
-void IoBinding::synchronize_outputs() {
-  check(api().SynchronizeBoundOutputs(handle_), "IoBinding::synchronize_outputs");
+void IoBinding::synchronize_inputs() {
+  check(api().SynchronizeBoundInputs(live("IoBinding::synchronize_inputs")), "IoBinding::synchronize_inputs");
 }
-void IoBinding::clear_inputs() { api().ClearBoundInputs(handle_); }
+void IoBinding::synchronize_outputs() {
+  check(api().SynchronizeBoundOutputs(live("IoBinding::synchronize_outputs")), "IoBinding::synchronize_outputs");
+}
+void IoBinding::clear_inputs() { api().ClearBoundInputs(live("IoBinding::clear_inputs")); }
 void IoBinding::clear_outputs() {
-  api().ClearBoundOutputs(handle_);
+  api().ClearBoundOutputs(live("IoBinding::clear_outputs"));
   memory_outputs_.clear();
 }
 
@@ -95,7 +105,7 @@ std::vector<Value> IoBinding::outputs() const {
   OrtAllocator* alloc = detail::default_allocator();
   OrtValue** values = nullptr;
   std::size_t count = 0;
-  check(api().GetBoundOutputValues(handle_, alloc, &values, &count), "IoBinding::outputs");
+  check(api().GetBoundOutputValues(live("IoBinding::outputs"), alloc, &values, &count), "IoBinding::outputs");
   std::vector<Value> out;
   out.reserve(count);
   for (std::size_t i = 0; i < count; ++i) out.push_back(Value::adopt(values[i]));
@@ -108,7 +118,8 @@ std::vector<std::string> IoBinding::output_names() const {
   char* buffer = nullptr;
   std::size_t* lengths = nullptr;
   std::size_t count = 0;
-  check(api().GetBoundOutputNames(handle_, alloc, &buffer, &lengths, &count), "IoBinding::output_names");
+  check(api().GetBoundOutputNames(live("IoBinding::output_names"), alloc, &buffer, &lengths, &count),
+        "IoBinding::output_names");
   std::vector<std::string> names;
   std::size_t offset = 0;
   for (std::size_t i = 0; i < count; ++i) {

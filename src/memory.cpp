@@ -17,6 +17,7 @@ std::shared_ptr<const OrtMemoryInfo> own(OrtMemoryInfo* info) {
 }  // namespace
 
 MemoryInfo MemoryInfo::cpu(AllocatorType type, MemType mem) {
+  detail::ensure_environment();
   OrtMemoryInfo* info = nullptr;
   detail::check(
       detail::api().CreateCpuMemoryInfo(static_cast<OrtAllocatorType>(type), static_cast<OrtMemType>(mem), &info),
@@ -27,6 +28,7 @@ MemoryInfo MemoryInfo::cpu(AllocatorType type, MemType mem) {
 }
 
 MemoryInfo::MemoryInfo(const std::string& name, AllocatorType type, int device_id, MemType mem) {
+  detail::ensure_environment();
   OrtMemoryInfo* info = nullptr;
   detail::check(detail::api().CreateMemoryInfo(name.c_str(), static_cast<OrtAllocatorType>(type), device_id,
                                                static_cast<OrtMemType>(mem), &info),
@@ -121,27 +123,32 @@ Allocator::~Allocator() {
   if (owned_ && handle_ != nullptr) detail::api().ReleaseAllocator(handle_);
 }
 
+OrtAllocator* Allocator::live(const char* what) const {
+  if (handle_ == nullptr) throw Error(std::string(what) + ": used after being moved from");
+  return handle_;
+}
+
 void* Allocator::allocate(std::size_t bytes) {
   void* p = nullptr;
-  detail::check(detail::api().AllocatorAlloc(handle_, bytes, &p),
+  detail::check(detail::api().AllocatorAlloc(live("Allocator::allocate"), bytes, &p),
                 ("Allocator::allocate(" + std::to_string(bytes) + " bytes)").c_str());
   return p;
 }
 
 void Allocator::free(void* p) noexcept {
-  if (p == nullptr) return;
+  if (p == nullptr || handle_ == nullptr) return;
   if (OrtStatus* status = detail::api().AllocatorFree(handle_, p)) detail::api().ReleaseStatus(status);
 }
 
 MemoryInfo Allocator::memory_info() const {
   const OrtMemoryInfo* info = nullptr;
-  detail::check(detail::api().AllocatorGetInfo(handle_, &info));
+  detail::check(detail::api().AllocatorGetInfo(live("Allocator::memory_info"), &info));
   return MemoryInfo::borrow(info, keep_alive_);
 }
 
 AllocatorStats Allocator::stats() const {
   OrtKeyValuePairs* pairs = nullptr;
-  detail::check(detail::api().AllocatorGetStats(handle_, &pairs), "Allocator::stats");
+  detail::check(detail::api().AllocatorGetStats(live("Allocator::stats"), &pairs), "Allocator::stats");
   detail::KeyValuePairsPtr owned(pairs);
   const char* const* keys = nullptr;
   const char* const* values = nullptr;

@@ -10,7 +10,6 @@
 #include <iterator>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include "zrt/error.hpp"
@@ -125,7 +124,9 @@ class Reader {
   }
 
   int threads(const std::string& key, const Json& v) const {
-    return static_cast<int>(integer(key, v, 0, std::numeric_limits<int>::max(), "an integer >= 0 (0: ORT's default)"));
+    return static_cast<int>(integer(key, v, 0, thread_limit(),
+                                    "an integer from 0 (ORT's default) to zrt's thread limit " +
+                                        std::to_string(thread_limit()) + " (see zrt::set_thread_limit)"));
   }
 
   bool boolean(const std::string& key, const Json& v) const {
@@ -212,7 +213,7 @@ SessionOptions session_options_from_json(std::string_view text, std::string_view
   Json j;
   try {
     j = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers out of range such as 1e400
     throw Error(where + ": not valid JSON: " + strip_json_prefix(e.what()));
   }
   if (!j.is_object()) throw Error(where + ": expected a JSON object of session options, got " + describe(j));
@@ -299,12 +300,23 @@ SessionOptions load_session_options(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path, ec))
     throw Error(ErrorCode::NoSuchFile, "options file '" + path.string() + "' does not exist");
   if (std::filesystem::is_directory(path, ec)) throw Error("options file '" + path.string() + "' is a directory");
+  // A device or pipe (/dev/zero) would be read without end: only regular files, and small.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw Error("options file '" + path.string() + "' is not a regular file");
+  }
+  constexpr std::uintmax_t kMaxBytes = 1 << 20;
+  if (const std::uintmax_t size = std::filesystem::file_size(path, ec); !ec && size > kMaxBytes) {
+    throw Error("options file '" + path.string() + "' has " + std::to_string(size) +
+                " bytes; an options file is at most 1 MiB");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::Fail, "cannot read options file '" + path.string() + "': " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));  // bounded, even if the file grew
   if (in.bad()) throw Error(ErrorCode::Fail, "cannot read options file '" + path.string() + "'");
-  return session_options_from_json(text.str(), "options file '" + path.string() + "'");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) throw Error("options file '" + path.string() + "' is larger than 1 MiB");
+  return session_options_from_json(text, "options file '" + path.string() + "'");
 }
 
 }  // namespace zrt

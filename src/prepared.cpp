@@ -80,8 +80,8 @@ void fixed_run(const Session& session, const RunOptions* options, const char* co
   for (std::size_t j = 0; j < n_out; ++j) {
     if (!reusable[j] && outputs[j] != nullptr) api().ReleaseValue(std::exchange(outputs[j], nullptr));
   }
-  detail::check_fast(api().Run(session.handle(), options != nullptr ? options->handle() : nullptr, names, values, n_in,
-                               session.output_names().data(), n_out, outputs));
+  detail::check_fast(api().Run(session.handle(), options != nullptr ? options->live("FixedPreparedRun::run") : nullptr,
+                               names, values, n_in, session.output_names().data(), n_out, outputs));
   const Session::State& s = *session.state();
   for (std::size_t j = 0; j < n_out; ++j) {
     // As in Session::run: a fixed-shape output is written in place next run, unless it

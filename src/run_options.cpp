@@ -19,37 +19,49 @@ RunOptions& RunOptions::operator=(RunOptions&& other) noexcept {
   return *this;
 }
 
+OrtRunOptions* RunOptions::live(const char* what) const {
+  if (handle_ == nullptr) throw Error(std::string(what) + ": the RunOptions were moved from");
+  return handle_;
+}
+
 RunOptions::~RunOptions() {
   if (handle_ != nullptr) api().ReleaseRunOptions(handle_);
 }
 
 RunOptions& RunOptions::tag(const std::string& tag) {
-  check(api().RunOptionsSetRunTag(handle_, tag.c_str()), "RunOptions::tag");
+  check(api().RunOptionsSetRunTag(live("RunOptions::tag"), tag.c_str()), "RunOptions::tag");
   return *this;
 }
 
 std::string RunOptions::tag() const {
   const char* tag = nullptr;
-  check(api().RunOptionsGetRunTag(handle_, &tag), "RunOptions::tag");
+  check(api().RunOptionsGetRunTag(live("RunOptions::tag"), &tag), "RunOptions::tag");
   return tag != nullptr ? tag : "";
 }
 
 RunOptions& RunOptions::log_level(LogLevel level) {
-  check(api().RunOptionsSetRunLogSeverityLevel(handle_, static_cast<int>(level)), "RunOptions::log_level");
+  check(api().RunOptionsSetRunLogSeverityLevel(live("RunOptions::log_level"), static_cast<int>(level)),
+        "RunOptions::log_level");
   return *this;
 }
 
 RunOptions& RunOptions::log_verbosity(int verbosity) {
-  check(api().RunOptionsSetRunLogVerbosityLevel(handle_, verbosity), "RunOptions::log_verbosity");
+  check(api().RunOptionsSetRunLogVerbosityLevel(live("RunOptions::log_verbosity"), verbosity),
+        "RunOptions::log_verbosity");
   return *this;
 }
 
 RunOptions& RunOptions::config(const std::string& key, const std::string& value) {
-  check(api().AddRunConfigEntry(handle_, key.c_str(), value.c_str()), ("RunOptions::config '" + key + "'").c_str());
+  check(api().AddRunConfigEntry(live("RunOptions::config"), key.c_str(), value.c_str()),
+        ("RunOptions::config '" + key + "'").c_str());
   return *this;
 }
 
-void RunOptions::terminate() { check(api().RunOptionsSetTerminate(handle_), "RunOptions::terminate"); }
-void RunOptions::clear_terminate() { check(api().RunOptionsUnsetTerminate(handle_), "RunOptions::clear_terminate"); }
+void RunOptions::terminate() {
+  check(api().RunOptionsSetTerminate(live("RunOptions::terminate")), "RunOptions::terminate");
+}
+void RunOptions::clear_terminate() {
+  check(api().RunOptionsUnsetTerminate(live("RunOptions::clear_terminate")), "RunOptions::clear_terminate");
+}
 
 }  // namespace zrt

@@ -133,18 +133,18 @@ Runtime Runtime::from_factory(std::size_t lanes, const SessionFactory& factory, 
 }
 
 RuntimeMode Runtime::mode() const {
-  if (!state_) throw Error("Runtime used after move: mode()");
+  if (!state_) throw Error("Runtime::mode: used after being moved from");
   return state_->mode;
 }
 
 void Runtime::fail_lane(std::size_t i) const {
-  if (!state_) throw Error("Runtime used after move: lane " + std::to_string(i));
+  if (!state_) throw Error("Runtime::lane " + std::to_string(i) + ": used after being moved from");
   throw Error("Runtime: lane " + std::to_string(i) + " out of range; the runtime has " + std::to_string(size_) +
               " lanes");
 }
 
 void Runtime::prime(std::size_t n) {
-  if (!state_) throw Error("Runtime used after move: prime()");
+  if (!state_) throw Error("Runtime::prime: used after being moved from");
   for (Lane& lane : state_->lanes) lane.prime(n);
 }
 

@@ -25,10 +25,8 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
   detail::SessionOptionsPtr options(raw);
   check(a.SetSessionGraphOptimizationLevel(raw, static_cast<GraphOptimizationLevel>(o.optimization_level())),
         "SessionOptions.optimization_level");
-  if (o.intra_op_threads() < 0 || o.inter_op_threads() < 0) {
-    throw Error("SessionOptions: thread counts must be >= 0 (0 = ORT's default), got intra_op_threads=" +
-                std::to_string(o.intra_op_threads()) + " inter_op_threads=" + std::to_string(o.inter_op_threads()));
-  }
+  check_thread_count(o.intra_op_threads(), "SessionOptions: intra_op_threads");
+  check_thread_count(o.inter_op_threads(), "SessionOptions: inter_op_threads");
   if (o.intra_op_threads() > 0)
     check(a.SetIntraOpNumThreads(raw, o.intra_op_threads()), "SessionOptions.intra_op_threads");
   if (o.inter_op_threads() > 0)
@@ -371,11 +369,11 @@ Session Session::from_bytes(std::span<const std::byte> model, const SessionOptio
 
 // ---- cached I/O --------------------------------------------------------------------
 
-std::size_t Session::input_count() const noexcept { return state_->inputs.size(); }
-std::size_t Session::output_count() const noexcept { return state_->outputs.size(); }
+std::size_t Session::input_count() const { return live("Session::input_count").inputs.size(); }
+std::size_t Session::output_count() const { return live("Session::output_count").outputs.size(); }
 
 const IoInfo& Session::input(std::size_t index) const {
-  if (index >= state_->inputs.size()) {
+  if (index >= live("Session::input").inputs.size()) {
     throw Error("Session::input: index " + std::to_string(index) + " out of range; the model has " +
                 std::to_string(state_->inputs.size()) + " inputs (" + join_names(state_->inputs) + ")");
   }
@@ -383,21 +381,21 @@ const IoInfo& Session::input(std::size_t index) const {
 }
 
 const IoInfo& Session::output(std::size_t index) const {
-  if (index >= state_->outputs.size()) {
+  if (index >= live("Session::output").outputs.size()) {
     throw Error("Session::output: index " + std::to_string(index) + " out of range; the model has " +
                 std::to_string(state_->outputs.size()) + " outputs (" + join_names(state_->outputs) + ")");
   }
   return state_->outputs[index];
 }
 
-std::span<const IoInfo> Session::inputs() const noexcept { return state_->inputs; }
-std::span<const IoInfo> Session::outputs() const noexcept { return state_->outputs; }
+std::span<const IoInfo> Session::inputs() const { return live("Session::inputs").inputs; }
+std::span<const IoInfo> Session::outputs() const { return live("Session::outputs").outputs; }
 
-std::optional<std::size_t> Session::find_input(std::string_view name) const noexcept {
-  return find_name(state_->inputs, name);
+std::optional<std::size_t> Session::find_input(std::string_view name) const {
+  return find_name(live("Session::find_input").inputs, name);
 }
-std::optional<std::size_t> Session::find_output(std::string_view name) const noexcept {
-  return find_name(state_->outputs, name);
+std::optional<std::size_t> Session::find_output(std::string_view name) const {
+  return find_name(live("Session::find_output").outputs, name);
 }
 
 std::size_t Session::input_index(std::string_view name) const {
@@ -412,8 +410,8 @@ std::size_t Session::output_index(std::string_view name) const {
               join_names(state_->outputs));
 }
 
-std::span<const char* const> Session::input_names() const noexcept { return state_->input_names; }
-std::span<const char* const> Session::output_names() const noexcept { return state_->output_names; }
+std::span<const char* const> Session::input_names() const { return live("Session::input_names").input_names; }
+std::span<const char* const> Session::output_names() const { return live("Session::output_names").output_names; }
 
 std::string IoInfo::to_string() const {
   std::string s = name + ": " + type;
@@ -436,7 +434,7 @@ std::string IoInfo::to_string() const {
 ModelMetadata Session::metadata() const {
   const OrtApi& a = api();
   OrtModelMetadata* raw = nullptr;
-  check(a.SessionGetModelMetadata(handle(), &raw), "Session::metadata");
+  check(a.SessionGetModelMetadata(live("Session::metadata").session.get(), &raw), "Session::metadata");
   detail::ModelMetadataPtr meta(raw);
   OrtAllocator* alloc = detail::default_allocator();
   auto get = [&](OrtStatus* (*fn)(const OrtModelMetadata*, OrtAllocator*, char**)) {
@@ -468,28 +466,36 @@ ModelMetadata Session::metadata() const {
 
 std::uint64_t Session::profiling_start_time_ns() const {
   std::uint64_t t = 0;
-  check(api().SessionGetProfilingStartTimeNs(handle(), &t), "Session::profiling_start_time_ns");
+  check(api().SessionGetProfilingStartTimeNs(live("Session::profiling_start_time_ns").session.get(), &t),
+        "Session::profiling_start_time_ns");
   return t;
 }
 
 std::filesystem::path Session::end_profiling() {
   char* path = nullptr;
   OrtAllocator* alloc = detail::default_allocator();
-  check(api().SessionEndProfiling(handle(), alloc, &path), "Session::end_profiling");
+  check(api().SessionEndProfiling(live("Session::end_profiling").session.get(), alloc, &path),
+        "Session::end_profiling");
   return detail::take_string(alloc, path);
 }
 
-const Environment& Session::environment() const noexcept { return state_->environment; }
-OrtSession* Session::handle() const noexcept { return state_->session.get(); }
+const Environment& Session::environment() const { return live("Session::environment").environment; }
+OrtSession* Session::handle() const { return live("Session::handle").session.get(); }
+
+const Session::State& Session::live(const char* what) const {
+  if (!state_) throw Error(std::string(what) + ": the Session was moved from");
+  return *state_;
+}
 
 // ---- running -----------------------------------------------------------------------
 
 Outputs Session::make_outputs() const {
+  const State& s = live("Session::make_outputs");
   Outputs out;
   out.owner_ = state_;
-  out.values_.resize(state_->outputs.size());
-  out.reusable_.assign(state_->outputs.size(), 0);
-  for (const IoInfo& info : state_->outputs) out.names_.push_back(info.name);
+  out.values_.resize(s.outputs.size());
+  out.reusable_.assign(s.outputs.size(), 0);
+  for (const IoInfo& info : s.outputs) out.names_.push_back(info.name);
   return out;
 }
 
@@ -512,7 +518,7 @@ Outputs Session::run_with(const RunOptions& options, std::initializer_list<Input
 }
 
 void Session::run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const {
-  const State& s = *state_;
+  const State& s = live("Session::run");
   const std::size_t n_in = inputs.size();
   const bool named = n_in > 0 && inputs[0].name() != nullptr;
   // Inputs may be left out by name (or all of them), but only optional ones (checked below).
@@ -566,7 +572,7 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
 
 void Session::run_prepared(const RunOptions* options, const char* const* names, const OrtValue* const* values,
                            const void* const* input_data, std::size_t n_in, Outputs& outputs) const {
-  const State& s = *state_;
+  const State& s = live("Session::run");
   const std::size_t n_out = s.outputs.size();
   if (outputs.owner_ != state_) outputs = make_outputs();  // first use, or made for another session
   // Fixed-shape outputs ORT allocated last run are handed back to be written in place
@@ -579,8 +585,8 @@ void Session::run_prepared(const RunOptions* options, const char* const* names, 
       outputs.values_[j] = Value();
     }
   }
-  check_fast(api().Run(s.session.get(), options != nullptr ? options->handle() : nullptr, names, values, n_in,
-                       s.output_names.data(), n_out, out.data()));
+  check_fast(api().Run(s.session.get(), options != nullptr ? options->live("Session::run") : nullptr, names, values,
+                       n_in, s.output_names.data(), n_out, out.data()));
   for (std::size_t j = 0; j < n_out; ++j) {
     if (out[j] != outputs.values_[j].handle()) outputs.values_[j] = Value::adopt(out[j]);
     // An output that is a graph input passed through shares that input's buffer; ORT
@@ -599,12 +605,14 @@ void Session::run(IoBinding& binding) const { run_with_binding(nullptr, binding)
 void Session::run_with(const RunOptions& options, IoBinding& binding) const { run_with_binding(&options, binding); }
 
 void Session::run_with_binding(const RunOptions* options, IoBinding& binding) const {
+  (void)live("Session::run");
+  if (binding.handle() == nullptr) throw Error("Session::run: the IoBinding was moved from");
   if (binding.session().handle() != handle()) {
     throw Error("Session::run: the IoBinding was made for another session");
   }
-  if (binding.handle() == nullptr) throw Error("Session::run: the IoBinding was moved from");
   if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
-  check_fast(api().RunWithBinding(handle(), options != nullptr ? options->handle() : nullptr, binding.handle()));
+  check_fast(
+      api().RunWithBinding(handle(), options != nullptr ? options->live("Session::run") : nullptr, binding.handle()));
 }
 
 // ---- Outputs -----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 #include "zrt/shape.hpp"
 
 #include <algorithm>
-#include <limits>
+
+#include "zrt/element.hpp"
 
 #include "zrt/error.hpp"
 
@@ -29,25 +30,32 @@ bool Shape::is_static() const noexcept {
   return std::all_of(begin(), end(), [](std::int64_t d) { return d >= 0; });
 }
 
-std::size_t Shape::element_count() const {
+std::size_t Shape::element_count() const { return zrt::element_count(dims()); }
+
+std::string Shape::to_string() const { return shape_to_string(dims()); }
+
+std::size_t element_count(std::span<const std::int64_t> dims) {
+  for (std::int64_t d : dims) {
+    if (d < 0) throw Error("shape " + shape_to_string(dims) + " has a free dim: it has no element count");
+  }
+  if (std::find(dims.begin(), dims.end(), 0) != dims.end()) return 0;  // however large the others
   std::size_t count = 1;
-  for (std::int64_t d : dims()) {
-    if (d < 0) throw Error("shape " + to_string() + " has a free dim: it has no element count");
+  for (std::int64_t d : dims) {
     const auto dim = static_cast<std::size_t>(d);
-    if (dim != 0 && count > std::numeric_limits<std::size_t>::max() / dim) {
-      throw Error("shape " + to_string() + " has more elements than fit in memory");
-    }
+    if (count > kMaxTensorBytes / dim) throw Error("shape " + shape_to_string(dims) + " has 2^63 elements or more");
     count *= dim;
   }
   return count;
 }
 
-std::string Shape::to_string() const {
+std::string shape_to_string(std::span<const std::int64_t> dims) {
+  constexpr std::size_t kShown = 32;  // a 100,000-dim shape must not make a 1 MB message
   std::string s = "[";
-  for (std::size_t i = 0; i < rank_; ++i) {
+  for (std::size_t i = 0; i < dims.size() && i < kShown; ++i) {
     if (i) s += ',';
-    s += data()[i] < 0 ? std::string("?") : std::to_string(data()[i]);
+    s += dims[i] < 0 ? std::string("?") : std::to_string(dims[i]);
   }
+  if (dims.size() > kShown) s += ",...(" + std::to_string(dims.size()) + " dims)";
   return s + "]";
 }
 

@@ -156,6 +156,7 @@ ShapeBuckets::ShapeBuckets(std::vector<Session> sessions, BucketOptions options)
                 std::to_string(BucketOptions::kDefaultBound) + ")");
   }
   if (sessions.empty()) throw Error("ShapeBuckets: each bucket needs at least one lane, got 0");
+  for (const Session& session : sessions) (void)session.handle();  // a moved-from one throws now, not at first use
   for (std::size_t j = 1; j < sessions.size(); ++j) {
     const auto a = sessions[0].inputs();
     const auto b = sessions[j].inputs();
@@ -176,7 +177,7 @@ std::vector<Session> runtime_sessions(const Runtime& runtime) {
   std::vector<Session> sessions;
   sessions.reserve(runtime.size());
   for (std::size_t j = 0; j < runtime.size(); ++j) sessions.push_back(runtime.session(j));
-  if (sessions.empty()) throw Error("ShapeBuckets: the Runtime has no lanes (used after move?)");
+  if (sessions.empty()) throw Error("ShapeBuckets: the Runtime has no lanes (used after being moved from?)");
   return sessions;
 }
 }  // namespace
@@ -190,7 +191,7 @@ ShapeBuckets::~ShapeBuckets() = default;
 
 ShapeBuckets::State& ShapeBuckets::state() const {
   if (!state_) [[unlikely]]
-    throw Error("ShapeBuckets used after move");
+    throw Error("ShapeBuckets: used after being moved from");
   return *state_;
 }
 

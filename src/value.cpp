@@ -39,6 +39,7 @@ void check_view(const void* data, std::size_t count, const Shape& shape, Element
 
 const OrtMemoryInfo* cpu_memory_info() {
   static const OrtMemoryInfo* const info = [] {
+    ensure_environment();  // tensors over caller memory fail (and ORT logs) on bad sizes
     OrtMemoryInfo* created = nullptr;
     check(api().CreateCpuMemoryInfo(OrtDeviceAllocator, OrtMemTypeDefault, &created), "CreateCpuMemoryInfo");
     return created;  // lives for the process
@@ -52,7 +53,7 @@ namespace {
 
 ONNXTensorElementDataType ort_type(ElementType type) { return static_cast<ONNXTensorElementDataType>(type); }
 
-std::size_t bytes_for(ElementType type, const Shape& shape) { return byte_size(type, shape.element_count()); }
+std::size_t bytes_for(ElementType type, const Shape& shape) { return tensor_byte_size(type, shape.dims()); }
 
 // Sets one element of a string tensor; any bytes, embedded NULs included.
 void fill_string(OrtValue* tensor, std::size_t index, std::string_view s, const char* what) {
@@ -107,14 +108,14 @@ Value Value::allocate(ElementType type, const Shape& shape) {
 
 Value Value::allocate(ElementType type, const Shape& shape, Allocator& allocator) {
   if (!shape.is_static()) throw Error("Value::allocate: shape " + shape.to_string() + " has free dims");
+  // Checked here so that an impossible shape is named by zrt, not failed inside ORT.
+  const std::size_t bytes = type == ElementType::String ? 0 : bytes_for(type, shape);
   OrtValue* out = nullptr;
+  if (allocator.handle() == nullptr) throw Error("Value::allocate: the Allocator was used after being moved from");
   check(api().CreateTensorAsOrtValue(allocator.handle(), shape.data(), shape.rank(), ort_type(type), &out),
         "Value::allocate");
   Value v(out);
-  if (type != ElementType::String) {
-    const std::size_t bytes = bytes_for(type, shape);
-    if (bytes > 0 && allocator.memory_info().is_host_accessible()) std::memset(v.mutable_bytes().data(), 0, bytes);
-  }
+  if (bytes > 0 && allocator.memory_info().is_host_accessible()) std::memset(v.mutable_bytes().data(), 0, bytes);
   return v;
 }
 
@@ -127,6 +128,10 @@ Value Value::tensor_copy_bytes(ElementType type, std::span<const std::byte> byte
   }
   Value v = allocate(type, shape);
   if (needed > 0) std::memcpy(v.mutable_bytes().data(), bytes.data(), needed);
+  // ORT's kernels read a bool byte as is: 2 would stay "2" through Not. Normalize.
+  if (type == ElementType::Bool) {
+    for (std::byte& b : v.mutable_bytes()) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
+  }
   return v;
 }
 
@@ -331,7 +336,13 @@ StringTensor::StringTensor(std::initializer_list<std::string_view> strings, cons
   for (std::string_view s : strings) set(i++, s);
 }
 
+const Value& StringTensor::live(const char* what) const {
+  if (value_.empty()) throw Error(std::string(what) + ": used after being moved from (or taken)");
+  return value_;
+}
+
 void StringTensor::set(std::size_t index, std::string_view s) {
+  live("StringTensor::set");
   if (index >= size_) {
     throw Error("StringTensor::set: index " + std::to_string(index) + " out of range for " + std::to_string(size_) +
                 " strings");
@@ -339,6 +350,6 @@ void StringTensor::set(std::size_t index, std::string_view s) {
   fill_string(value_.handle(), index, s, "StringTensor::set");
 }
 
-std::string StringTensor::get(std::size_t index) const { return value_.string_at(index); }
+std::string StringTensor::get(std::size_t index) const { return live("StringTensor::get").string_at(index); }
 
 }  // namespace zrt

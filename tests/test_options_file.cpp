@@ -230,9 +230,12 @@ TEST(OptionsFile, WrongTypesNameKeyExpectedAndGot) {
     std::vector<std::string_view> parts;
   };
   const std::vector<Case> cases = {
-      {R"({"intra_op_threads": "4"})", {"'intra_op_threads': expected an integer >= 0", "got string \"4\""}},
-      {R"({"intra_op_threads": -1})", {"'intra_op_threads': expected an integer >= 0", "got number -1"}},
-      {R"({"inter_op_threads": 1.5})", {"'inter_op_threads': expected an integer >= 0", "got number 1.5"}},
+      {R"({"intra_op_threads": "4"})",
+       {"'intra_op_threads': expected an integer from 0 (ORT's default) to zrt's thread limit", "got string \"4\""}},
+      {R"({"intra_op_threads": -1})",
+       {"'intra_op_threads': expected an integer from 0 (ORT's default) to zrt's thread limit", "got number -1"}},
+      {R"({"inter_op_threads": 1.5})",
+       {"'inter_op_threads': expected an integer from 0 (ORT's default) to zrt's thread limit", "got number 1.5"}},
       {R"({"intra_op_threads": 99999999999})", {"'intra_op_threads'", "got number 99999999999"}},
       {R"({"optimization_level": "fast"})",
        {"'optimization_level': expected \"disabled\", \"basic\", \"extended\", \"layout\" or \"all\"",

@@ -243,15 +243,15 @@ TEST(Runtime, UsedAfterMoveIsAClearError) {
   Runtime b = std::move(a);
   // NOLINTBEGIN(bugprone-use-after-move): the moved-from object is what is tested
   EXPECT_EQ(a.size(), 0u);
-  EXPECT_TRUE(throws_error([&] { a.run_on(0); }, ErrorCode::InvalidArgument, {"Runtime used after move"}));
-  EXPECT_TRUE(
-      throws_error([&] { a.run_on(0, zrt::RunOptions{}); }, ErrorCode::InvalidArgument, {"Runtime used after move"}));
-  EXPECT_TRUE(throws_error([&] { (void)a.lane(1); }, ErrorCode::InvalidArgument, {"Runtime used after move"}));
-  EXPECT_TRUE(throws_error([&] { (void)a.session(0); }, ErrorCode::InvalidArgument, {"Runtime used after move"}));
-  EXPECT_TRUE(throws_error([&] { (void)a.mode(); }, ErrorCode::InvalidArgument, {"Runtime used after move"}));
-  EXPECT_TRUE(throws_error([&] { a.prime(1); }, ErrorCode::InvalidArgument, {"Runtime used after move"}));
-  EXPECT_TRUE(
-      throws_error([&] { (void)a.pin_current_thread(0); }, ErrorCode::InvalidArgument, {"Runtime used after move"}));
+  EXPECT_TRUE(throws_error([&] { a.run_on(0); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { a.run_on(0, zrt::RunOptions{}); }, ErrorCode::InvalidArgument,
+                           {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { (void)a.lane(1); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { (void)a.session(0); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { (void)a.mode(); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { a.prime(1); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { (void)a.pin_current_thread(0); }, ErrorCode::InvalidArgument,
+                           {"used after being moved from"}));
   // NOLINTEND(bugprone-use-after-move)
   b.run_on(1);  // the new owner works
 }

@@ -392,15 +392,15 @@ TEST(ShapeBuckets, UsedAfterMoveIsAClearError) {
       [&] {
         a.acquire({Shape{2, 2}});
       },
-      ErrorCode::InvalidArgument, {"ShapeBuckets used after move"}));
+      ErrorCode::InvalidArgument, {"used after being moved from"}));
   EXPECT_TRUE(throws_error(
       [&] {
         a.prebuild({{Shape{1, 1}}});
       },
-      ErrorCode::InvalidArgument, {"ShapeBuckets used after move"}));
-  EXPECT_TRUE(throws_error([&] { a.prime(1); }, ErrorCode::InvalidArgument, {"ShapeBuckets used after move"}));
-  EXPECT_TRUE(throws_error([&] { a.warm(); }, ErrorCode::InvalidArgument, {"ShapeBuckets used after move"}));
-  EXPECT_TRUE(throws_error([&] { (void)a.keys(); }, ErrorCode::InvalidArgument, {"ShapeBuckets used after move"}));
+      ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { a.prime(1); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { a.warm(); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
+  EXPECT_TRUE(throws_error([&] { (void)a.keys(); }, ErrorCode::InvalidArgument, {"used after being moved from"}));
   a.clear();  // harmless
   // NOLINTEND(bugprone-use-after-move)
   b.clear();

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -43,9 +44,17 @@ enum class ElementType : int {
 
 // Bytes per element; 0 for String (variable) and for sub-byte packed types.
 std::size_t element_size(ElementType type) noexcept;
+// The largest tensor zrt accepts, in elements and in bytes: 2^63 - 1, so that every size
+// fits std::ptrdiff_t and no size computation can wrap around.
+inline constexpr std::size_t kMaxTensorBytes = static_cast<std::size_t>(PTRDIFF_MAX);
 // Bytes that `count` elements take in a tensor (packed sub-byte types round up).
-// Throws zrt::Error for String and Undefined, which have no fixed size.
+// Throws zrt::Error for String and Undefined, which have no fixed size, and when the
+// size would exceed kMaxTensorBytes.
 std::size_t byte_size(ElementType type, std::size_t count);
+// The one checked size computation for a tensor of `type` with `dims`: the product of
+// the dims times the element size. Throws zrt::Error naming the shape for a free
+// (negative) dim or when the tensor needs 2^63 bytes or more.
+std::size_t tensor_byte_size(ElementType type, std::span<const std::int64_t> dims);
 // "float", "int64", "float16", ... as ONNX spells them in its text syntax.
 std::string_view to_string(ElementType type) noexcept;
 

@@ -43,6 +43,15 @@ class Environment {
  public:
   Environment();
   explicit Environment(EnvironmentOptions options);
+  // Moving copies the shared handle: a moved-from Environment is still the same
+  // environment, never an empty one.
+  Environment(const Environment&) = default;
+  Environment& operator=(const Environment&) = default;
+  Environment(Environment&& other) noexcept : state_(other.state_) {}
+  Environment& operator=(Environment&& other) noexcept {
+    state_ = other.state_;
+    return *this;
+  }
 
   // The environment that sessions made without one use (created on first use).
   static Environment default_environment();
@@ -57,6 +66,18 @@ class Environment {
  private:
   std::shared_ptr<State> state_;
 };
+
+// The most threads zrt lets one ORT thread pool have (session options, global pools,
+// options files, the CLI): by default 4 per hardware thread, at least 16. More threads
+// only oversubscribe the cores, and ORT takes seconds per thousand threads to create
+// them (and aborts far beyond). set_thread_limit raises or lowers it for the process
+// (1 .. kMaxThreadLimit); larger counts are an error naming the option and the limit.
+inline constexpr int kMaxThreadLimit = 65536;
+int thread_limit() noexcept;
+void set_thread_limit(int limit);
+// Throws zrt::Error "`what`: N threads is more than the limit L ..." unless
+// 0 <= threads <= thread_limit(); 0 means ORT's default.
+void check_thread_count(int threads, std::string_view what);
 
 // The ORT version string of the loaded library, e.g. "1.29.0".
 std::string ort_version();

@@ -58,6 +58,8 @@ class IoBinding {
 
  private:
   friend class Session;
+  // The handle; throws zrt::Error "`what`: used after being moved from" when there is none.
+  OrtIoBinding* live(const char* what) const;
   std::size_t checked_index(std::string_view name, bool input) const;
   // ORT keeps a memory-bound output's value after a run and would write the next run
   // into it (failing when the shape changes); binding it again lets ORT size it anew.

@@ -26,6 +26,15 @@ class MemoryInfo {
   static MemoryInfo cpu(AllocatorType type = AllocatorType::Device, MemType mem = MemType::Default);
   // Any named location: "Cpu", "Cuda", "CudaPinned", ...
   MemoryInfo(const std::string& name, AllocatorType type, int device_id, MemType mem);
+  // Moving copies the shared handle, so a moved-from MemoryInfo still describes the
+  // same location: there is no empty MemoryInfo to misuse.
+  MemoryInfo(const MemoryInfo&) = default;
+  MemoryInfo& operator=(const MemoryInfo&) = default;
+  MemoryInfo(MemoryInfo&& other) noexcept : handle_(other.handle_) {}
+  MemoryInfo& operator=(MemoryInfo&& other) noexcept {
+    handle_ = other.handle_;
+    return *this;
+  }
 
   std::string name() const;
   int device_id() const;
@@ -77,6 +86,7 @@ class Allocator {
   Allocator& operator=(const Allocator&) = delete;
   ~Allocator();
 
+  // Every method throws zrt::Error on a moved-from Allocator (free does nothing).
   void* allocate(std::size_t bytes);
   void free(void* p) noexcept;
   MemoryInfo memory_info() const;
@@ -87,6 +97,8 @@ class Allocator {
 
  private:
   Allocator(OrtAllocator* handle, bool owned, std::shared_ptr<const void> keep_alive) noexcept;
+  // The handle; throws zrt::Error "`what`: used after being moved from" when there is none.
+  OrtAllocator* live(const char* what) const;
   OrtAllocator* handle_ = nullptr;
   bool owned_ = false;
   std::shared_ptr<const void> keep_alive_;  // the session an owned allocator belongs to

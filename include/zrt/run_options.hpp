@@ -30,7 +30,11 @@ class RunOptions {
   void terminate();
   void clear_terminate();
 
+  // Null once moved from; every other method then throws zrt::Error.
   OrtRunOptions* handle() const noexcept { return handle_; }
+  // The handle for a run; throws zrt::Error "`what`: the RunOptions were moved from"
+  // instead of letting ORT run with its defaults.
+  OrtRunOptions* live(const char* what) const;
 
  private:
   OrtRunOptions* handle_ = nullptr;

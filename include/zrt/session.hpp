@@ -130,20 +130,21 @@ class Session {
   static Session from_bytes(std::span<const std::byte> model, const SessionOptions& options = {});
 
   // --- cached model I/O ---
-  std::size_t input_count() const noexcept;
-  std::size_t output_count() const noexcept;
+  // Every method throws zrt::Error on a moved-from Session.
+  std::size_t input_count() const;
+  std::size_t output_count() const;
   const IoInfo& input(std::size_t index) const;  // throws zrt::Error when out of range
   const IoInfo& output(std::size_t index) const;
-  std::span<const IoInfo> inputs() const noexcept;
-  std::span<const IoInfo> outputs() const noexcept;
+  std::span<const IoInfo> inputs() const;
+  std::span<const IoInfo> outputs() const;
   // Index of a named input/output; throws zrt::Error listing the names when unknown.
   std::size_t input_index(std::string_view name) const;
   std::size_t output_index(std::string_view name) const;
-  std::optional<std::size_t> find_input(std::string_view name) const noexcept;
-  std::optional<std::size_t> find_output(std::string_view name) const noexcept;
+  std::optional<std::size_t> find_input(std::string_view name) const;
+  std::optional<std::size_t> find_output(std::string_view name) const;
   // Stable C strings, in model order, for callers that talk to ORT directly.
-  std::span<const char* const> input_names() const noexcept;
-  std::span<const char* const> output_names() const noexcept;
+  std::span<const char* const> input_names() const;
+  std::span<const char* const> output_names() const;
 
   // --- model facts ---
   ModelMetadata metadata() const;
@@ -176,14 +177,16 @@ class Session {
   Lane make_lane(const LaneOptions& options) const;
   Lane make_lane(std::vector<Shape> input_shapes, std::vector<Shape> output_shapes = {}) const;
 
-  const Environment& environment() const noexcept;
-  OrtSession* handle() const noexcept;
+  const Environment& environment() const;
+  OrtSession* handle() const;
 
   struct State;
   const std::shared_ptr<const State>& state() const noexcept { return state_; }
 
  private:
   explicit Session(std::shared_ptr<const State> state) noexcept : state_(std::move(state)) {}
+  // The state; throws zrt::Error "`what`: the Session was moved from" when there is none.
+  const State& live(const char* what) const;
   friend class PreparedRun;
   void run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const;
   // One ORT Run of prepared arrays into `outputs` (slots reused where safe).

@@ -45,7 +45,8 @@ class Shape {
 
   // True when every dim is >= 0 (no free / symbolic dim, written -1).
   bool is_static() const noexcept;
-  // Product of dims (1 for rank 0). Throws zrt::Error for a negative dim or overflow.
+  // Product of dims (1 for rank 0). Throws zrt::Error for a negative dim or for 2^63
+  // elements or more (see zrt::element_count).
   std::size_t element_count() const;
 
   // "[1,3,224,224]"; free dims print as their symbol if given, else "?".
@@ -60,5 +61,12 @@ class Shape {
   std::array<std::int64_t, kInlineRank> inline_{};
   std::vector<std::int64_t> heap_;  // used only when rank_ > kInlineRank
 };
+
+// Product of `dims` (1 for none), checked: throws zrt::Error naming the shape for a
+// negative dim or for 2^63 elements or more. Every count of dims in zrt goes through it.
+std::size_t element_count(std::span<const std::int64_t> dims);
+// "[1,3,224,224]", free dims as "?"; a shape with more than 32 dims is cut short with
+// "...(N dims)" so that error messages stay readable.
+std::string shape_to_string(std::span<const std::int64_t> dims);
 
 }  // namespace zrt

@@ -149,16 +149,32 @@ class StringTensor {
   StringTensor(std::span<const std::string> strings, const Shape& shape);
   StringTensor(std::initializer_list<std::string_view> strings, const Shape& shape);
 
+  // A moved-from (or taken) StringTensor has size 0, and set/get/to_vector throw.
+  StringTensor(StringTensor&& other) noexcept
+      : value_(std::move(other.value_)), shape_(std::move(other.shape_)), size_(std::exchange(other.size_, 0)) {}
+  StringTensor& operator=(StringTensor&& other) noexcept {
+    value_ = std::move(other.value_);
+    shape_ = std::move(other.shape_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+
   std::size_t size() const noexcept { return size_; }
   const Shape& shape() const noexcept { return shape_; }
   void set(std::size_t index, std::string_view s);
   std::string get(std::size_t index) const;
-  std::vector<std::string> to_vector() const { return value_.strings(); }
+  std::vector<std::string> to_vector() const { return live("StringTensor::to_vector").strings(); }
 
   const Value& value() const noexcept { return value_; }
-  Value take() && noexcept { return std::move(value_); }
+  Value take() && noexcept {
+    size_ = 0;
+    shape_ = Shape();
+    return std::move(value_);
+  }
 
  private:
+  const Value& live(const char* what) const;
+
   Value value_;
   Shape shape_;
   std::size_t size_ = 0;

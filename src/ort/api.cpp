@@ -55,6 +55,7 @@ std::string take_string(OrtAllocator* allocator, char* s) {
 
 OrtAllocator* default_allocator() {
   static OrtAllocator* const allocator = [] {
+    ensure_environment();  // an allocation that fails makes ORT log
     OrtAllocator* a = nullptr;
     check(api().GetAllocatorWithDefaultOptions(&a), "GetAllocatorWithDefaultOptions");
     return a;

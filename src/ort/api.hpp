@@ -60,6 +60,11 @@ using KeyValuePairsPtr = Owned<OrtKeyValuePairs, release_key_value_pairs>;
 // A string ORT allocated with `allocator`, copied out and freed.
 std::string take_string(OrtAllocator* allocator, char* s);
 
+// Makes sure ORT has an environment (zrt's default one unless the caller made one):
+// ORT calls std::terminate when it must log an error and no environment exists, so
+// every entry point that reaches ORT without an Environment calls this first.
+void ensure_environment();
+
 // The default CPU allocator (never freed).
 OrtAllocator* default_allocator();
 
@@ -71,6 +76,7 @@ const OrtMemoryInfo* cpu_memory_info();
 struct TensorRef {
   ElementType type;
   std::span<const std::int64_t> dims;
+  // Unchecked on purpose (hot path): ORT checks a value's size when it creates it.
   std::size_t element_count() const noexcept {
     std::size_t n = 1;
     for (std::int64_t d : dims) n *= static_cast<std::size_t>(d);
