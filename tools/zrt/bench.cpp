@@ -23,7 +23,9 @@
 #include "bench_report.hpp"
 #include "bench_workload.hpp"
 #include "builtin_model.hpp"
+#include "cli_checks.hpp"
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "model_inputs.hpp"
 #include "workload_options.hpp"
 #include "zrt/environment.hpp"
@@ -170,7 +172,7 @@ int run_bench(const BenchCommandOptions& opt) {
 
   fmt::print("{}", bench::format_table(report));
   std::fflush(stdout);
-  if (!opt.json.empty()) write_text_file(opt.json, bench::report_json(report).dump(2) + "\n", "--json");
+  if (!opt.json.empty()) write_text_file(opt.json, json_text(bench::report_json(report), "--json") + "\n", "--json");
   if (!opt.histogram.empty()) write_text_file(opt.histogram, bench::histogram_svg(report), "--histogram");
   return 0;
 }
@@ -187,23 +189,25 @@ void add_bench_command(CLI::App& app, Action& action) {
                   "zrt_prepared, zrt_prepared_binding, zrt_lane (default: all)")
       ->delimiter(',');
   auto* iters = cmd->add_option("--iters,-n", opt->iters, "Timed runs per path (instead of --duration)")
-                    ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
+                    ->check(count_in(1, std::uint64_t{1} << 32));
   cmd->add_option("--duration", opt->duration, "Seconds of timed runs per path")
-      ->check(CLI::Range(0.001, 3600.0))
+      ->check(real_in(0.001, 3600.0))
       ->excludes(iters)
       ->capture_default_str();
-  cmd->add_option("--warmup", opt->warmup, "Untimed runs per path before timing")->capture_default_str();
+  cmd->add_option("--warmup", opt->warmup, "Untimed runs per path before timing")
+      ->check(count_in(0, 1'000'000))
+      ->capture_default_str();
   cmd->add_option("--rounds", opt->rounds, "Interleaved rounds (round-robin over the paths)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->check(count_in(1, 100'000))
       ->capture_default_str();
   cmd->add_option("--threads", opt->threads, "Intra-op threads (0: ORT's default; default 1, or the --options file's)")
-      ->check(CLI::Range(0, 4096));
+      ->check(thread_count());
   cmd->add_option("--options", opt->options_file, "Session options from a JSON file (zrt tune --write)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--lanes", opt->lanes,
                   "Also run K threads, each on its own lane (shared session and replicated sessions), against ORT's "
                   "C++ Run from K threads on one session and against one lane")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
+      ->check(count_in(1, 4096) & thread_count());
   cmd->add_flag("--no-pin", opt->no_pin, "Do not pin --lanes threads to cores");
   cmd->add_option("--json", opt->json, "Write the results as JSON to FILE");
   cmd->add_option("--histogram", opt->histogram, "Write latency histograms of the paths as SVG to FILE");

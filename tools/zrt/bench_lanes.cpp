@@ -44,11 +44,26 @@ void run_round(Mode& mode, const LanesConfig& config, std::size_t round, std::si
   const double slice_us = config.duration_s * 1e6 / static_cast<double>(rounds);
   std::atomic<std::size_t> ready{0}, done{0};
   std::atomic<bool> go{false};
+  std::atomic<bool> abandon{false};  // set when a thread could not be started
   std::vector<Clock::time_point> start(n), end(n);
   std::vector<std::exception_ptr> errors(n);
   std::vector<std::thread> threads;
+  threads.reserve(n);
+  // Starts thread t; when it cannot be, the threads already started are released and
+  // joined (a joinable std::thread destroyed ends the process), then the error is thrown.
+  auto start_thread = [&](std::size_t t, auto&& body) {
+    try {
+      threads.emplace_back(body);
+    } catch (const std::exception& e) {
+      abandon.store(true);
+      go.store(true);
+      go.notify_all();
+      for (std::thread& started : threads) started.join();
+      throw Error(ErrorCode::Fail, fmt::format("--lanes {}: cannot start thread {}: {}", n, t + 1, e.what()));
+    }
+  };
   for (std::size_t t = 0; t < n; ++t) {
-    threads.emplace_back([&, t] {
+    start_thread(t, [&, t] {
       bool signalled = false;
       try {
         if (config.pin) {
@@ -77,6 +92,7 @@ void run_round(Mode& mode, const LanesConfig& config, std::size_t round, std::si
         ready.notify_all();
         signalled = true;
         go.wait(false);
+        if (abandon.load()) throw Error("abandoned: another thread could not be started");
         std::size_t i = first;
         const std::size_t last = first + quota;
         start[t] = Clock::now();

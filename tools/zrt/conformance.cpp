@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "proto_values.hpp"
 #include "zrt/environment.hpp"
@@ -380,17 +381,26 @@ int run_conformance(const ConformanceOptions& opt) {
   std::vector<std::thread> workers;
   // One job runs on this thread (no worker threads at all); more use worker threads
   // while this one prints the results in order.
-  for (unsigned w = 0; jobs > 1 && w < jobs; ++w) {
-    workers.emplace_back([&] {
-      for (std::size_t i = next++; i < tests.size(); i = next++) {
-        TestResult r = runner.run(tests[i]);
-        {
-          const std::lock_guard lock(mutex);
-          results[i] = std::move(r);
-        }
-        ready.notify_all();
+  auto work = [&] {
+    for (std::size_t i = next++; i < tests.size(); i = next++) {
+      TestResult r = runner.run(tests[i]);
+      {
+        const std::lock_guard lock(mutex);
+        results[i] = std::move(r);
       }
-    });
+      ready.notify_all();
+    }
+  };
+  for (unsigned w = 0; jobs > 1 && w < jobs; ++w) {
+    try {
+      workers.emplace_back(work);
+    } catch (const std::exception& e) {
+      // Let the started workers finish the test they hold, join them (a joinable
+      // std::thread destroyed ends the process), then report.
+      next = tests.size();
+      for (auto& started : workers) started.join();
+      throw Error(ErrorCode::Fail, fmt::format("--jobs {}: cannot start worker thread {}: {}", jobs, w + 1, e.what()));
+    }
   }
 
   struct Tally {
@@ -494,11 +504,15 @@ void add_conformance_command(CLI::App& app, Action& action) {
                   "Suite to run (repeatable; default: node pytorch-converted pytorch-operator simple)");
   cmd->add_option("--filter,-f", opt->filters, "Run only tests whose suite/test name contains SUBSTR (repeatable)");
   cmd->add_option("--baseline,-b", opt->baseline, "Fail when a test listed in FILE (lines suite/test) does not pass")
-      ->check(CLI::ExistingFile);
+      ->check(regular_file());
   cmd->add_option("--write-baseline", opt->write_baseline, "Write the passing tests to FILE");
-  cmd->add_option("--jobs,-j", opt->jobs, "Tests run at once (default: one per CPU)");
-  cmd->add_option("--rtol", opt->tolerance.rtol, "Relative tolerance for floating outputs")->capture_default_str();
-  cmd->add_option("--atol", opt->tolerance.atol, "Absolute tolerance for floating outputs")->capture_default_str();
+  cmd->add_option("--jobs,-j", opt->jobs, "Tests run at once (default: one per CPU)")->check(thread_count());
+  cmd->add_option("--rtol", opt->tolerance.rtol, "Relative tolerance for floating outputs")
+      ->check(real_in(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--atol", opt->tolerance.atol, "Absolute tolerance for floating outputs")
+      ->check(real_in(0.0, 1e6))
+      ->capture_default_str();
   cmd->add_flag("--strict-data", opt->strict_data, "Take the test data as stored (no bfloat16-as-uint16 fix-up)");
   cmd->add_flag("--verbose,-v", opt->verbose, "ORT warnings, per-test times and data notes");
   cmd->callback([opt, &action] { action = [opt] { return run_conformance(*opt); }; });

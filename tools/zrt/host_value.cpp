@@ -26,7 +26,8 @@ T load(const HostTensor& t, std::size_t i) {
   return v;
 }
 
-std::string dims_to_string(const std::vector<std::int64_t>& dims) { return fmt::format("[{}]", fmt::join(dims, ",")); }
+// Cut short for very long shapes (a .npy file may claim 100,000 dims).
+std::string dims_to_string(const std::vector<std::int64_t>& dims) { return shape_to_string(dims); }
 
 // "[0,2,1]" for flat index i of dims.
 std::string index_to_string(const std::vector<std::int64_t>& dims, std::size_t flat) {
@@ -125,17 +126,7 @@ const char* kind_name(HostValue::Kind kind) {
 
 }  // namespace
 
-std::size_t HostTensor::element_count() const {
-  std::size_t n = 1;
-  for (std::int64_t d : dims) {
-    if (d < 0) throw Error(fmt::format("tensor has a negative dimension: {}", dims_to_string(dims)));
-    const auto ud = static_cast<std::size_t>(d);
-    if (ud != 0 && n > std::numeric_limits<std::size_t>::max() / ud)
-      throw Error(fmt::format("tensor shape {} overflows", dims_to_string(dims)));
-    n *= ud;
-  }
-  return n;
-}
+std::size_t HostTensor::element_count() const { return zrt::element_count(dims); }
 
 std::string HostTensor::describe() const {
   return fmt::format("tensor({}){}", element_name(type), dims_to_string(dims));

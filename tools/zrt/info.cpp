@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "cli_checks.hpp"
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "proto_values.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
@@ -106,7 +108,7 @@ int run_info(const InfoOptions& opt) {
     for (const IoInfo& io : session.inputs()) j["inputs"].push_back(io_to_json(io, declared));
     j["outputs"] = nlohmann::json::array();
     for (const IoInfo& io : session.outputs()) j["outputs"].push_back(io_to_json(io, declared));
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", json_text(j, "--json"));
     return 0;
   }
 
@@ -147,7 +149,7 @@ int run_info(const InfoOptions& opt) {
 void add_info_command(CLI::App& app, Action& action) {
   auto opt = std::make_shared<InfoOptions>();
   CLI::App* cmd = app.add_subcommand("info", "Show a model's inputs, outputs, metadata and opsets");
-  cmd->add_option("model", opt->model, "ONNX model file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("model", opt->model, "ONNX model file")->required()->check(regular_file());
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
   cmd->callback([opt, &action] { action = [opt] { return run_info(*opt); }; });
 }

@@ -72,6 +72,10 @@ std::vector<std::int64_t> concrete_shape(const IoInfo& io, const DimValues& dims
   std::vector<std::int64_t> shape;
   for (std::size_t i = 0; i < io.shape.rank(); ++i) {
     if (io.shape[i] >= 0) {
+      // A size given for a fixed dim would be silently ignored: say so instead.
+      if (auto it = dims.find(fmt::format("{}:{}", io.name, i)); it != dims.end() && it->second != io.shape[i])
+        throw Error(fmt::format("--dim {}:{}={}: dim {} of input '{}' is fixed at {} ({})", io.name, i, it->second, i,
+                                io.name, io.shape[i], dims_text(io)));
       shape.push_back(io.shape[i]);
       continue;
     }
@@ -98,9 +102,11 @@ std::vector<std::int64_t> concrete_shape(const IoInfo& io, const DimValues& dims
 
 namespace {
 
+// `T` is the storage of t.type (uint16_t for float16, uint8_t for bool): the byte size
+// is the checked one of t.type and t.dims, so it can never wrap to a short buffer.
 template <typename T>
 void fill(HostTensor& t, std::size_t n, auto&& make) {
-  t.bytes.resize(n * sizeof(T));
+  t.bytes.resize(tensor_byte_size(t.type, t.dims));
   for (std::size_t i = 0; i < n; ++i) {
     const T v = make();
     std::memcpy(t.bytes.data() + i * sizeof(T), &v, sizeof(T));

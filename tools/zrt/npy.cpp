@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "text.hpp"
 #include "zrt/error.hpp"
 
 namespace zrt::cli {
@@ -51,7 +52,7 @@ class HeaderParser {
         h.shape = tuple();
         have_shape = true;
       } else {
-        fail(fmt::format("unknown header key '{}'", key));
+        fail(fmt::format("unknown header key '{}'", printable(key, 40)));
       }
       skip_space();
       if (peek() == ',') {
@@ -67,7 +68,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(fmt::format("'{}' is not a valid .npy file: {} (header: {})", file_, what, s_));
+    throw Error(fmt::format("'{}' is not a valid .npy file: {} (header: {})", file_, what, printable(s_, 200)));
   }
   char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
   void skip_space() {
@@ -179,82 +180,105 @@ std::string npy_dtype(ElementType type) {
   }
 }
 
-HostTensor read_npy(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::NoSuchFile, fmt::format("cannot open '{}'", file));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = std::move(ss).str();
+namespace {
 
-  if (bytes.size() < 10 || std::string_view(bytes).substr(0, kMagic.size()) != kMagic)
+// Where the header ends and the data starts, from the magic and the header length
+// (the first 10 bytes, 12 for format 2 and 3). Throws when `prefix` cannot say.
+std::size_t data_offset(std::string_view prefix, const std::string& file) {
+  if (prefix.size() < 10 || prefix.substr(0, kMagic.size()) != kMagic)
     throw Error(fmt::format("'{}' is not a .npy file (no \\x93NUMPY magic)", file));
-  const auto major = static_cast<unsigned char>(bytes[6]);
-  std::size_t header_len = 0;
-  std::size_t offset = 0;
-  if (major == 1) {
-    header_len =
-        static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
-    offset = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) throw Error(fmt::format("'{}' is not a valid .npy file: truncated header", file));
-    for (int i = 3; i >= 0; --i)
-      header_len = (header_len << 8) | static_cast<unsigned char>(bytes[8 + static_cast<std::size_t>(i)]);
-    offset = 12;
-  } else {
-    throw Error(fmt::format("'{}': unsupported .npy format version {}", file, major));
+  const auto major = static_cast<unsigned char>(prefix[6]);
+  auto byte = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(prefix[i])); };
+  if (major == 1) return 10 + (byte(8) | byte(9) << 8);
+  if (major == 2 || major == 3) {
+    if (prefix.size() < 12) throw Error(fmt::format("'{}' is not a valid .npy file: truncated header", file));
+    return 12 + (byte(8) | byte(9) << 8 | byte(10) << 16 | byte(11) << 24);
   }
-  if (bytes.size() < offset + header_len)
-    throw Error(fmt::format("'{}' is not a valid .npy file: truncated header", file));
-  const std::string header_text = bytes.substr(offset, header_len);
-  const Header h = HeaderParser(header_text, file).parse();
+  throw Error(fmt::format("'{}': unsupported .npy format version {}", file, major));
+}
+
+// What the header says about the data that follows it.
+struct Layout {
+  std::vector<std::int64_t> dims;
+  std::string descr;
+  ElementType type = ElementType::Undefined;
+  std::size_t count = 0;     // elements
+  std::size_t itemsize = 0;  // bytes per element in the file
+  std::size_t chars = 0;     // S<n> / U<n>: characters per element
+  bool utf32 = false;        // U<n>
+  std::size_t data_bytes = 0;
+};
+
+// Parses the header (`head` holds the file from its start through the header).
+Layout parse_layout(std::string_view head, std::size_t offset, const std::string& file) {
+  const std::size_t text_start = static_cast<unsigned char>(head[6]) == 1 ? 10 : 12;
+  const Header h = HeaderParser(head.substr(text_start, offset - text_start), file).parse();
   if (h.fortran_order)
     throw Error(
         fmt::format("'{}': Fortran-order arrays are not supported (save a C-order array, "
                     "e.g. numpy.ascontiguousarray)",
                     file));
-
-  HostTensor t;
-  t.dims = h.shape;
-  const std::size_t count = t.element_count();
-  const std::string_view data = std::string_view(bytes).substr(offset + header_len);
-
-  if (h.descr.size() < 2) throw Error(fmt::format("'{}': unsupported dtype '{}'", file, h.descr));
+  Layout l;
+  l.dims = h.shape;
+  l.descr = h.descr;
+  l.count = zrt::element_count(l.dims);
+  const std::string shown_descr = printable(h.descr, 40);
+  if (h.descr.size() < 2) throw Error(fmt::format("'{}': unsupported dtype '{}'", file, shown_descr));
   const char order = h.descr[0];
   const std::string code = h.descr.substr(1);
-  std::size_t itemsize = 0;
-  bool big_endian = order == '>';
+  const bool big_endian = order == '>';
   if (order != '<' && order != '>' && order != '|' && order != '=')
-    throw Error(fmt::format("'{}': unsupported dtype '{}'", file, h.descr));
-
-  auto bytes_for = [&](std::size_t item) {
-    if (item != 0 && count > std::numeric_limits<std::size_t>::max() / item)
-      throw Error(fmt::format("'{}': shape [{}] of dtype '{}' is too large", file, fmt::join(t.dims, ","), h.descr));
-    return count * item;
-  };
-  auto check_size = [&](std::size_t need) {
-    if (data.size() != need)
-      throw Error(fmt::format("'{}': the data holds {} bytes, but shape [{}] of dtype '{}' needs {}", file, data.size(),
-                              fmt::join(t.dims, ","), h.descr, need));
-  };
+    throw Error(fmt::format("'{}': unsupported dtype '{}'", file, shown_descr));
 
   if (code[0] == 'S' || code[0] == 'U') {
-    const bool utf32 = code[0] == 'U';
+    l.utf32 = code[0] == 'U';
     const std::string digits = code.substr(1);
     if (digits.empty() || digits.size() > 9 ||
         !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-      throw Error(fmt::format("'{}': unsupported dtype '{}'", file, h.descr));
-    const std::size_t chars = std::stoul(digits);
-    itemsize = utf32 ? chars * 4 : chars;
-    if (utf32 && big_endian) throw Error(fmt::format("'{}': big-endian dtype '{}' is not supported", file, h.descr));
-    check_size(bytes_for(itemsize));
-    t.type = ElementType::String;
-    t.strings.resize(count);
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::string_view item = data.substr(i * itemsize, itemsize);
+      throw Error(fmt::format("'{}': unsupported dtype '{}'", file, shown_descr));
+    l.chars = std::stoul(digits);
+    l.itemsize = l.utf32 ? l.chars * 4 : l.chars;
+    if (l.utf32 && big_endian)
+      throw Error(fmt::format("'{}': big-endian dtype '{}' is not supported", file, shown_descr));
+    l.type = ElementType::String;
+  } else {
+    const auto it = numeric_dtypes().find(code);
+    if (it == numeric_dtypes().end())
+      throw Error(
+          fmt::format("'{}': unsupported dtype '{}' (supported: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 S U, "
+                      "little-endian)",
+                      file, shown_descr));
+    l.type = it->second;
+    l.itemsize = zrt::element_size(l.type);
+    if (big_endian && l.itemsize > 1)
+      throw Error(fmt::format("'{}': big-endian dtype '{}' is not supported (save it as '<{}')", file, shown_descr,
+                              printable(code, 40)));
+  }
+  if (l.itemsize != 0 && l.count > kMaxTensorBytes / l.itemsize)
+    throw Error(fmt::format("'{}': shape {} of dtype '{}' needs 2^63 bytes or more", file, shape_to_string(l.dims),
+                            shown_descr));
+  l.data_bytes = l.count * l.itemsize;
+  return l;
+}
+
+// The data's size must be exactly what the header says, checked before it is read.
+void check_data_size(const Layout& l, std::size_t available, const std::string& file) {
+  if (available != l.data_bytes)
+    throw Error(fmt::format("'{}': the data holds {} bytes, but shape {} of dtype '{}' needs {}", file, available,
+                            shape_to_string(l.dims), printable(l.descr, 40), l.data_bytes));
+}
+
+HostTensor decode(const Layout& l, std::string_view data, const std::string& file) {
+  HostTensor t;
+  t.dims = l.dims;
+  t.type = l.type;
+  if (l.type == ElementType::String) {
+    t.strings.resize(l.count);
+    for (std::size_t i = 0; i < l.count; ++i) {
+      const std::string_view item = data.substr(i * l.itemsize, l.itemsize);
       std::string& s = t.strings[i];
-      if (utf32) {
-        for (std::size_t c = 0; c < chars; ++c) {
+      if (l.utf32) {
+        for (std::size_t c = 0; c < l.chars; ++c) {
           std::uint32_t cp = 0;
           std::memcpy(&cp, item.data() + c * 4, 4);
           if (cp == 0) break;
@@ -267,21 +291,55 @@ HostTensor read_npy(const std::filesystem::path& path) {
     }
     return t;
   }
-
-  const auto it = numeric_dtypes().find(code);
-  if (it == numeric_dtypes().end())
-    throw Error(
-        fmt::format("'{}': unsupported dtype '{}' (supported: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 S U, "
-                    "little-endian)",
-                    file, h.descr));
-  t.type = it->second;
-  itemsize = zrt::element_size(t.type);
-  if (big_endian && itemsize > 1)
-    throw Error(fmt::format("'{}': big-endian dtype '{}' is not supported (save it as '<{}')", file, h.descr, code));
-  check_size(bytes_for(itemsize));
   t.bytes.resize(data.size());
   if (!data.empty()) std::memcpy(t.bytes.data(), data.data(), data.size());
+  // NumPy bools are one byte, but any byte can be stored; ORT's kernels would pass 2 or
+  // 255 through as is (Not gives 253 and 0, both "true"). Normalize to 0/1.
+  if (t.type == ElementType::Bool)
+    for (std::byte& b : t.bytes) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
   return t;
+}
+
+}  // namespace
+
+HostTensor parse_npy(std::string_view bytes, const std::string& name) {
+  const std::size_t offset = data_offset(bytes, name);
+  if (bytes.size() < offset) throw Error(fmt::format("'{}' is not a valid .npy file: truncated header", name));
+  const Layout layout = parse_layout(bytes.substr(0, offset), offset, name);
+  check_data_size(layout, bytes.size() - offset, name);
+  return decode(layout, bytes.substr(offset), name);
+}
+
+HostTensor read_npy(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw Error(ErrorCode::NoSuchFile, fmt::format("cannot open '{}'", file));
+  // A device or a pipe (/dev/zero) has no size to check the header against.
+  if (!std::filesystem::is_regular_file(status)) throw Error(fmt::format("'{}' is not a regular file", file));
+  std::ifstream in(path, std::ios::binary);
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!in || ec) throw Error(ErrorCode::NoSuchFile, fmt::format("cannot open '{}'", file));
+
+  // Read the header first, then only the data it announces.
+  auto read = [&](std::string& into, std::size_t n) {
+    const std::size_t at = into.size();
+    into.resize(at + n);
+    in.read(into.data() + at, static_cast<std::streamsize>(n));
+    if (static_cast<std::size_t>(in.gcount()) != n) throw Error(ErrorCode::Fail, fmt::format("cannot read '{}'", file));
+  };
+  std::string head;
+  read(head, static_cast<std::size_t>(std::min<std::uintmax_t>(size, 10)));
+  const bool long_length = head.size() == 10 && static_cast<unsigned char>(head[6]) >= 2;  // format 2 and 3
+  if (long_length && size >= 12) read(head, 2);
+  const std::size_t offset = data_offset(head, file);
+  if (offset > size) throw Error(fmt::format("'{}' is not a valid .npy file: truncated header", file));
+  read(head, offset - head.size());
+  const Layout layout = parse_layout(head, offset, file);
+  check_data_size(layout, static_cast<std::size_t>(size) - offset, file);
+  std::string data;
+  read(data, layout.data_bytes);
+  return decode(layout, data, file);
 }
 
 void write_npy(const std::filesystem::path& path, const HostTensor& tensor) {

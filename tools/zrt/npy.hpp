@@ -5,14 +5,19 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "host_value.hpp"
 
 namespace zrt::cli {
 
 // Throws zrt::Error naming the file for a wrong magic, a bad header, an unsupported
-// dtype, Fortran order or a data size that does not match the shape.
+// dtype, Fortran order or a data size that does not match the shape. Reads the header
+// first and then only the data it announces; refuses anything but a regular file.
+// Bool bytes other than 0 are read as 1.
 HostTensor read_npy(const std::filesystem::path& path);
+// The same from bytes in memory; `name` stands for the file in messages.
+HostTensor parse_npy(std::string_view bytes, const std::string& name);
 // bfloat16 is written as float32 (NumPy has no bfloat16); other types keep their dtype.
 void write_npy(const std::filesystem::path& path, const HostTensor& tensor);
 

@@ -105,11 +105,14 @@ HostTensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
                 fmt::format("{}: element type {} is not supported", what, element_name(t.type)));
   if (proto.has_raw_data()) {
     const std::string& raw = proto.raw_data();
-    if (raw.size() != count * size)
+    const std::size_t needed = tensor_byte_size(t.type, t.dims);
+    if (raw.size() != needed)
       throw Error(fmt::format("{}: raw_data holds {} bytes, {} elements of {} need {}", what, raw.size(), count,
-                              element_name(t.type), count * size));
+                              element_name(t.type), needed));
     t.bytes.resize(raw.size());
     if (!raw.empty()) std::memcpy(t.bytes.data(), raw.data(), raw.size());
+    if (t.type == ElementType::Bool)  // any byte may be stored; ORT's kernels expect 0 or 1
+      for (std::byte& b : t.bytes) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
     return t;
   }
   int field_size = 0;

@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "host_value.hpp"
 #include "model_inputs.hpp"
 #include "npy.hpp"
+#include "text.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
 #include "zrt/options_file.hpp"
@@ -73,6 +75,40 @@ void print_value(const std::string& label, const HostValue& v, const std::filesy
   }
 }
 
+// The files `--output-dir` writes for one output (a sequence's elements, a map's keys
+// and values), so that clashes are found before anything is written.
+void list_files(const HostValue& v, const std::string& stem, std::vector<std::string>& files) {
+  switch (v.kind) {
+    case HostValue::Kind::Tensor: files.push_back(stem + ".npy"); return;
+    case HostValue::Kind::Sequence:
+      for (std::size_t i = 0; i < v.elements.size(); ++i)
+        list_files(v.elements[i], fmt::format("{}.{}", stem, i), files);
+      return;
+    case HostValue::Kind::Map:
+      files.push_back(stem + ".keys.npy");
+      files.push_back(stem + ".values.npy");
+      return;
+    case HostValue::Kind::None: return;
+  }
+}
+
+// Outputs named "a/b" and "a_b" both become a_b.npy: refuse rather than overwrite one.
+void check_unique_files(const Session& session, const std::vector<HostValue>& values) {
+  std::map<std::string, std::string> owner;  // file -> output name
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string& name = session.output(i).name;
+    std::vector<std::string> files;
+    list_files(values[i], file_stem_for(name), files);
+    for (const std::string& f : files) {
+      const auto [it, added] = owner.emplace(f, name);
+      if (!added)
+        throw Error(
+            fmt::format("--output-dir: outputs '{}' and '{}' would both be written to '{}'; nothing was written",
+                        printable(it->second, 200), printable(name, 200), f));
+    }
+  }
+}
+
 int run_model(const RunCommandOptions& opt) {
   const DimValues dims = parse_dims(opt.dims);
   SessionOptions so = opt.options_file.empty() ? SessionOptions{} : load_session_options(opt.options_file);
@@ -102,8 +138,11 @@ int run_model(const RunCommandOptions& opt) {
   Outputs outputs = session.run(std::span<const Input>(inputs));
   const auto t3 = std::chrono::steady_clock::now();
 
+  std::vector<HostValue> values_out;
+  for (std::size_t i = 0; i < outputs.size(); ++i) values_out.push_back(from_value(outputs[i]));
   std::optional<std::filesystem::path> dir;
   if (!opt.output_dir.empty()) {
+    check_unique_files(session, values_out);
     dir = opt.output_dir;
     std::error_code ec;
     std::filesystem::create_directories(*dir, ec);
@@ -112,7 +151,7 @@ int run_model(const RunCommandOptions& opt) {
   fmt::print("outputs:\n");
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const std::string& name = session.output(i).name;
-    print_value("  " + name, from_value(outputs[i]), dir ? &*dir : nullptr, file_stem_for(name));
+    print_value("  " + name, values_out[i], dir ? &*dir : nullptr, file_stem_for(name));
   }
   using ms = std::chrono::duration<double, std::milli>;
   fmt::print("session created in {:.2f} ms, run took {:.3f} ms\n", ms(t1 - t0).count(), ms(t3 - t2).count());
@@ -124,15 +163,15 @@ int run_model(const RunCommandOptions& opt) {
 void add_run_command(CLI::App& app, Action& action) {
   auto opt = std::make_shared<RunCommandOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run a model once on .npy or random inputs and summarize its outputs");
-  cmd->add_option("model", opt->model, "ONNX model file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("model", opt->model, "ONNX model file")->required()->check(regular_file());
   cmd->add_option("--input,-i", opt->inputs, "NAME=FILE.npy: an input's value (others are random)");
   cmd->add_option("--dim,-d", opt->dims,
                   "NAME=VALUE: size of a symbolic dimension (or INPUT:INDEX=VALUE for an unnamed one)");
   cmd->add_option("--output-dir,-o", opt->output_dir, "Write each output to DIR/NAME.npy");
-  cmd->add_option("--seed", opt->seed, "Seed for random inputs")->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "Seed for random inputs")->check(count_in(0, UINT64_MAX))->capture_default_str();
   cmd->add_option("--threads", opt->threads,
                   "Intra-op threads (0: ORT's default; default: the --options file's, else 0)")
-      ->check(CLI::Range(0, 4096));
+      ->check(thread_count());
   cmd->add_option("--options", opt->options_file, "Session options from a JSON file (zrt tune --write)");
   cmd->callback([opt, &action] { action = [opt] { return run_model(*opt); }; });
 }

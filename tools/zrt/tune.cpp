@@ -25,7 +25,9 @@
 #include "bench_paths.hpp"
 #include "bench_workload.hpp"
 #include "builtin_model.hpp"
+#include "cli_checks.hpp"
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "model_inputs.hpp"
 #include "tune_search.hpp"
 #include "workload_options.hpp"
@@ -273,7 +275,7 @@ int run_tune(const TuneCommandOptions& opt) {
       steps.push_back(std::move(step));
     }
     j["steps"] = std::move(steps);
-    write_text_file(opt.json, j.dump(2) + "\n", "--json");
+    write_text_file(opt.json, json_text(j, "--json") + "\n", "--json");
   }
   return 0;
 }
@@ -287,15 +289,15 @@ void add_tune_command(CLI::App& app, Action& action) {
   add_workload_options(*cmd, opt->workload, "tune");
   cmd->add_option("--budget", opt->budget,
                   "Seconds of measuring, split over the candidates (session creation and warm-up come on top)")
-      ->check(CLI::Range(0.01, 86400.0))
+      ->check(real_in(0.01, 86400.0))
       ->capture_default_str();
   cmd->add_option("--min-gain", opt->min_gain,
                   "A value is adopted when it is this fraction faster than the best so far")
-      ->check(CLI::Range(0.0, 0.9))
+      ->check(real_in(0.0, 0.9))
       ->capture_default_str();
   cmd->add_option("--lanes", opt->lanes,
                   "Tune for K threads each driving a lane (ranked by throughput; the concurrency mode is chosen too)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
+      ->check(count_in(1, 4096) & thread_count());
   cmd->add_flag("--no-pin", opt->no_pin, "Do not pin --lanes threads to cores");
   cmd->add_option("--write", opt->write, "Save the recommended options as JSON (zrt run/bench --options FILE)");
   cmd->add_option("--json", opt->json, "Write every measurement and the result as JSON to FILE");

@@ -1,4 +1,5 @@
 #include "workload_options.hpp"
+#include "cli_checks.hpp"
 
 #include <fmt/format.h>
 
@@ -12,11 +13,13 @@ namespace zrt::cli {
 
 void add_workload_options(CLI::App& cmd, WorkloadOptions& options, const char* verb) {
   cmd.add_option("model", options.model, "ONNX model file (default: a built-in model, see --builtin)")
-      ->check(CLI::ExistingFile);
+      ->check(regular_file());
   std::string builtin_help = fmt::format("Built-in model to {} when no MODEL is given:", verb);
   for (std::string_view n : builtin_model_names()) builtin_help += " " + std::string(n);
   cmd.add_option("--builtin", options.builtin, builtin_help)->capture_default_str();
-  cmd.add_option("--seed", options.seed, "Seed for random inputs")->capture_default_str();
+  cmd.add_option("--seed", options.seed, "Seed for random inputs")
+      ->check(count_in(0, UINT64_MAX))
+      ->capture_default_str();
   cmd.add_option("--dim,-d", options.dims,
                  "NAME=VALUE: size of a symbolic dimension (or INPUT:INDEX=VALUE for an unnamed one)");
   cmd.add_option("--input,-i", options.inputs, "NAME=FILE.npy: an input's value (others are random)");
