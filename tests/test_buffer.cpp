@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <fstream>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "models/models.hpp"
@@ -103,6 +105,23 @@ TEST(TensorBuffer, MapsAFileRegion) {
                            zrt::ErrorCode::InvalidArgument, {"past the end"}));
   EXPECT_TRUE(throws_error([&] { (void)TensorBuffer::map_file(dir.path() / "none", 0, ElementType::Int32, {2}); },
                            zrt::ErrorCode::NoSuchFile, {"none"}));
+}
+
+// TensorBuffer(float[2^62]) once reported 0 bytes; map_file's offset + size could wrap.
+TEST(TensorBuffer, SizesThatWouldWrapAreErrors) {
+  EXPECT_TRUE(throws_error([] { TensorBuffer b(ElementType::Float, {std::int64_t{1} << 62}); },
+                           zrt::ErrorCode::InvalidArgument, {"shape [4611686018427387904] of float needs 2^63 bytes"}));
+  EXPECT_TRUE(throws_error([] { TensorBuffer b(ElementType::Float, {(std::int64_t{1} << 62) + 1}); },
+                           zrt::ErrorCode::InvalidArgument, {"needs 2^63 bytes or more"}));
+  const std::string path = ::testing::TempDir() + "zrt_map_wrap.bin";
+  std::ofstream(path, std::ios::binary) << std::string(64, 'x');
+  EXPECT_TRUE(
+      throws_error([&] { (void)TensorBuffer::map_file(path, 1, ElementType::Float, {(std::int64_t{1} << 62) + 1}); },
+                   zrt::ErrorCode::InvalidArgument, {"needs 2^63 bytes or more"}));
+  EXPECT_TRUE(throws_error(
+      [&] { (void)TensorBuffer::map_file(path, std::numeric_limits<std::size_t>::max() - 3, ElementType::Float, {2}); },
+      zrt::ErrorCode::InvalidArgument, {"run past the end of the file (64 bytes)"}));
+  EXPECT_EQ(TensorBuffer::map_file(path, 8, ElementType::Float, {4}).bytes(), 16u);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "zrt/element.hpp"
+#include "zrt/error.hpp"
 
 namespace {
 
@@ -284,6 +285,33 @@ TEST(Float8, RawBitsCompare) {
   const zrt::Float8E4M3FN c{0x39};
   EXPECT_EQ(a, b);
   EXPECT_FALSE(a == c);
+}
+
+// One checked size computation: sizes that would wrap around are errors naming the shape
+// (byte_size once returned 4 bytes for float[2^62 + 1] and 0 for float[2^62]).
+TEST(Element, SizesThatWouldWrapAreErrors) {
+  const std::int64_t huge = (std::int64_t{1} << 62) + 1;
+  const std::int64_t dims[] = {huge};
+  try {
+    (void)zrt::tensor_byte_size(ElementType::Float, dims);
+    ADD_FAILURE() << "float[2^62+1] did not throw";
+  } catch (const zrt::Error& e) {
+    EXPECT_STREQ(e.what(), "shape [4611686018427387905] of float needs 2^63 bytes or more");
+  }
+  const std::int64_t exact[] = {std::int64_t{1} << 62};
+  EXPECT_THROW((void)zrt::tensor_byte_size(ElementType::Float, exact), zrt::Error);
+  EXPECT_THROW((void)zrt::byte_size(ElementType::Float, std::size_t{1} << 62), zrt::Error);
+  EXPECT_THROW((void)zrt::byte_size(ElementType::Complex128, std::size_t{1} << 60), zrt::Error);
+  EXPECT_THROW((void)zrt::byte_size(ElementType::Int4, std::numeric_limits<std::size_t>::max()), zrt::Error);
+  // The largest sizes that fit still compute exactly.
+  EXPECT_EQ(zrt::byte_size(ElementType::Float, (std::size_t{1} << 61) - 1), (std::size_t{1} << 63) - 4);
+  EXPECT_EQ(zrt::byte_size(ElementType::UInt8, zrt::kMaxTensorBytes), zrt::kMaxTensorBytes);
+  const std::int64_t fits[] = {2, 3, std::int64_t{1} << 40};
+  EXPECT_EQ(zrt::tensor_byte_size(ElementType::Double, fits), 48 * (std::size_t{1} << 40));
+  const std::int64_t zero[] = {huge, 0, huge};  // a zero dim: no elements, however large the rest
+  EXPECT_EQ(zrt::tensor_byte_size(ElementType::Float, zero), 0u);
+  const std::int64_t free_dim[] = {-1, 4};
+  EXPECT_THROW((void)zrt::tensor_byte_size(ElementType::Float, free_dim), zrt::Error);
 }
 
 }  // namespace

@@ -185,4 +185,31 @@ TEST(Environment, DefaultEnvironmentIsShared) {
   expect_add_constant_runs(session);
 }
 
+// Thread counts past the limit are errors naming the option and the limit (ORT took
+// seconds per thousand threads to create them, and aborted at 100,000).
+TEST(Environment, ThreadCountsAreBounded) {
+  EXPECT_GE(zrt::thread_limit(), 16);
+  const int over = zrt::thread_limit() + 1;
+  EXPECT_TRUE(throws_error(
+      [&] { (void)Session::from_bytes(zrt::test::add_constant(), zrt::SessionOptions{}.intra_op_threads(over)); },
+      ErrorCode::InvalidArgument, {"SessionOptions: intra_op_threads", std::to_string(over), "zrt::set_thread_limit"}));
+  EXPECT_TRUE(throws_error(
+      [&] { (void)Session::from_bytes(zrt::test::add_constant(), zrt::SessionOptions{}.inter_op_threads(100000)); },
+      ErrorCode::InvalidArgument, {"SessionOptions: inter_op_threads: 100000 threads"}));
+  EXPECT_TRUE(throws_error(
+      [] { (void)Session::from_bytes(zrt::test::add_constant(), zrt::SessionOptions{}.intra_op_threads(-1)); },
+      ErrorCode::InvalidArgument, {"intra_op_threads: -1 threads"}));
+  EnvironmentOptions options;
+  options.global_thread_pools = zrt::GlobalThreadPools{};
+  options.global_thread_pools->intra_op_threads = 100000;
+  EXPECT_TRUE(throws_error([&] { Environment env(options); }, ErrorCode::InvalidArgument,
+                           {"Environment: global intra_op_threads: 100000 threads"}));
+  EXPECT_TRUE(throws_error([] { zrt::set_thread_limit(0); }, ErrorCode::InvalidArgument, {"outside 1..65536"}));
+  EXPECT_TRUE(throws_error([] { zrt::set_thread_limit(zrt::kMaxThreadLimit + 1); }, ErrorCode::InvalidArgument, {}));
+  // An explicit override raises the limit.
+  zrt::set_thread_limit(over);
+  const Session session = Session::from_bytes(zrt::test::add_constant(), zrt::SessionOptions{}.intra_op_threads(over));
+  EXPECT_EQ(session.input_count(), 1u);
+}
+
 }  // namespace

@@ -303,4 +303,16 @@ TEST(OptionsFile, DuplicateFreeDimIsRejectedAndDuplicateConfigKeepsTheLast) {
   EXPECT_EQ(o.config_entries()[0], std::make_pair(std::string("k"), std::string("2")));
 }
 
+// Thread counts past zrt's limit, numbers JSON cannot hold, and files that are not
+// regular files are errors naming the file (/dev/zero was read to the end).
+TEST(OptionsFile, BoundedThreadsNumbersAndReads) {
+  EXPECT_TRUE(throws_error(
+      [] { (void)zrt::session_options_from_json(R"({"intra_op_threads": 2147483647})", "t.json"); },
+      ErrorCode::InvalidArgument, {"t.json: 'intra_op_threads'", "thread limit", "got number 2147483647"}));
+  EXPECT_TRUE(throws_error([] { (void)zrt::session_options_from_json(R"({"intra_op_threads": 1e400})", "t.json"); },
+                           ErrorCode::InvalidArgument, {"t.json: not valid JSON: number overflow parsing '1e400'"}));
+  EXPECT_TRUE(throws_error([] { (void)zrt::load_session_options("/dev/zero"); }, ErrorCode::InvalidArgument,
+                           {"options file '/dev/zero' is not a regular file"}));
+}
+
 }  // namespace

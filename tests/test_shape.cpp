@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "test_util.hpp"
@@ -139,6 +140,17 @@ TEST(Shape, MovedFromHeapShapeIsConsistent) {
   c = std::move(b);
   ASSERT_TRUE(b.rank() == 0 || b.data() != nullptr) << "moved-from Shape has rank " << b.rank() << " and no dims";
   EXPECT_EQ(c.rank(), 12u);
+}
+
+TEST(Shape, ElementCountIsBoundedAndLongShapesPrintShort) {
+  // 2^63 elements or more is an error, even when it fits a size_t (2^63 itself does).
+  EXPECT_THROW((void)(Shape{std::int64_t{1} << 62, 2}.element_count()), zrt::Error);
+  EXPECT_EQ((Shape{std::int64_t{1} << 62, 1}.element_count()), std::size_t{1} << 62);
+  EXPECT_EQ((Shape{std::numeric_limits<std::int64_t>::max(), 0}.element_count()), 0u);
+  const std::vector<std::int64_t> many(100000, 1);
+  const std::string text = Shape(many).to_string();
+  EXPECT_EQ(text, "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,...(100000 dims)]");
+  EXPECT_EQ(zrt::element_count(many), 1u);
 }
 
 }  // namespace

@@ -326,4 +326,39 @@ TEST(ValueKind, Names) {
   EXPECT_STREQ(zrt::to_string(ValueKind::Unknown), "unknown");
 }
 
+// Sizes that would wrap: the buffer checks once accepted 4 bytes for float[2^62 + 1].
+TEST(Value, ViewAndCopyRejectSizesThatWouldWrap) {
+  const Shape huge{(std::int64_t{1} << 62) + 1};
+  float four_bytes = 0;
+  EXPECT_TRUE(throws_error([&] { (void)Value::view_bytes(ElementType::Float, &four_bytes, 4, huge); },
+                           ErrorCode::InvalidArgument, {"shape [4611686018427387905] of float needs 2^63 bytes"}));
+  const std::array<std::byte, 4> bytes{};
+  EXPECT_TRUE(throws_error([&] { (void)Value::tensor_copy_bytes(ElementType::Float, bytes, huge); },
+                           ErrorCode::InvalidArgument, {"needs 2^63 bytes or more"}));
+  EXPECT_TRUE(throws_error([&] { (void)Value::allocate(ElementType::Float, Shape{std::int64_t{1} << 62}); },
+                           ErrorCode::InvalidArgument, {"shape [4611686018427387904] of float needs 2^63 bytes"}));
+}
+
+// No Environment has been made in this process (each test runs in its own): an
+// allocation ORT cannot make must fail with an error, not end the process because ORT
+// has no logger ("Attempt to use DefaultLogger but none has been registered").
+TEST(Value, AllocationFailureBeforeAnyEnvironmentIsAnError) {
+  try {
+    (void)Value::allocate(ElementType::Float, Shape{std::int64_t{1} << 60});  // 4 EiB
+    ADD_FAILURE() << "a 4 EiB tensor was allocated";
+  } catch (const zrt::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Value::allocate"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Value::allocate(ElementType::Float, {2}).data<float>().size(), 2u);  // still usable
+}
+
+// Bool bytes from outside are normalized: ORT's Not would turn 2 into 253 ("true").
+TEST(Value, TensorCopyNormalizesBoolBytes) {
+  const std::array<std::byte, 4> raw{std::byte{2}, std::byte{255}, std::byte{0}, std::byte{1}};
+  const Value v = Value::tensor_copy_bytes(ElementType::Bool, raw, {4});
+  const std::span<const std::byte> got = v.bytes();
+  EXPECT_EQ(std::vector<std::byte>(got.begin(), got.end()),
+            (std::vector<std::byte>{std::byte{1}, std::byte{1}, std::byte{0}, std::byte{1}}));
+}
+
 }  // namespace

@@ -48,11 +48,11 @@ CLI::Validator count_in(std::uint64_t min, std::uint64_t max) {
       fmt::format("INT in [{}, {}]", min, max));
 }
 
-CLI::Validator thread_count() {
+CLI::Validator thread_count(std::uint64_t min) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
+      [min](std::string& text) -> std::string {
         const auto limit = static_cast<std::uint64_t>(thread_limit());
-        std::string error = count_in(0, limit)(text);
+        std::string error = count_in(min, limit)(text);
         if (!error.empty()) error += " (zrt's thread limit: 4 per hardware thread, at least 16)";
         return error;
       },

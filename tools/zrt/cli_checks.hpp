@@ -13,8 +13,8 @@ namespace zrt::cli {
 CLI::Validator real_in(double min, double max);
 // A whole number in [min, max] written in plain digits (no sign, no exponent).
 CLI::Validator count_in(std::uint64_t min, std::uint64_t max);
-// A thread count from 0 to zrt::thread_limit(), read when the flag is parsed.
-CLI::Validator thread_count();
+// A thread count from `min` to zrt::thread_limit(), read when the flag is parsed.
+CLI::Validator thread_count(std::uint64_t min = 0);
 // An existing regular file: a device or pipe such as /dev/zero would be read forever.
 CLI::Validator regular_file();
 

@@ -399,7 +399,8 @@ int run_conformance(const ConformanceOptions& opt) {
       // std::thread destroyed ends the process), then report.
       next = tests.size();
       for (auto& started : workers) started.join();
-      throw Error(ErrorCode::Fail, fmt::format("--jobs {}: cannot start worker thread {}: {}", jobs, w + 1, e.what()));
+      throw Error(ErrorCode::Fail,
+                  fmt::format("conformance: cannot start worker thread {} of {}: {}", w + 1, jobs, e.what()));
     }
   }
 

@@ -187,8 +187,10 @@ std::vector<ModelInput> make_model_inputs(const Session& session, const DimValue
       try {
         in.tensor = random_tensor(io, shape, rng);
       } catch (const std::bad_alloc&) {
-        throw Error(ErrorCode::Fail, fmt::format("input '{}': out of memory making a tensor of shape [{}]", io.name,
-                                                 fmt::join(shape, ",")));
+        throw Error(ErrorCode::Fail, fmt::format("input '{}': out of memory making a tensor of shape {}", io.name,
+                                                 shape_to_string(shape)));
+      } catch (const Error& e) {  // a shape too large to exist
+        throw Error(e.code(), fmt::format("input '{}': {}", io.name, e.what()));
       }
       in.origin = fmt::format("random (seed {})", seed);
     }

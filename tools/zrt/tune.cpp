@@ -297,7 +297,7 @@ void add_tune_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--lanes", opt->lanes,
                   "Tune for K threads each driving a lane (ranked by throughput; the concurrency mode is chosen too)")
-      ->check(count_in(1, 4096) & thread_count());
+      ->check(thread_count(1));
   cmd->add_flag("--no-pin", opt->no_pin, "Do not pin --lanes threads to cores");
   cmd->add_option("--write", opt->write, "Save the recommended options as JSON (zrt run/bench --options FILE)");
   cmd->add_option("--json", opt->json, "Write every measurement and the result as JSON to FILE");
