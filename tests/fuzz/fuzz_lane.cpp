@@ -14,9 +14,9 @@
 #include <tuple>
 #include <vector>
 
+#include "fuzz_environment.hpp"
 #include "fuzz_util.hpp"
 #include "models/models.hpp"
-#include "zrt/environment.hpp"
 #include "zrt/error.hpp"
 #include "zrt/lane.hpp"
 #include "zrt/session.hpp"
@@ -38,14 +38,12 @@ void with_type(std::size_t k, F&& f) {
   }
 }
 
-// Sessions made once (and never destroyed, see fuzz_session.cpp): loading a model per
-// input would make this target measure ORT's loader instead of zrt's checks.
+// Sessions made once, never destroyed: loading a model per input would make this
+// target measure ORT's loader instead of zrt's checks.
 const zrt::Session& session(std::size_t which) {
-  static const auto sessions = [] {
-    zrt::EnvironmentOptions o;
-    o.log_level = zrt::LogLevel::Fatal;
-    const zrt::Environment env(o);
+  static const auto* sessions = [] {
     const auto options = zrt::SessionOptions{}.intra_op_threads(1);
+    const zrt::Environment& env = zrt::fuzz::environment();
     return new std::vector<zrt::Session>{
         zrt::Session::from_bytes(env, zrt::test::multi_io(), options),
         zrt::Session::from_bytes(env, zrt::test::dynamic(), options),

@@ -7,25 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_environment.hpp"
 #include "fuzz_util.hpp"
 #include "host_value.hpp"
 #include "model_inputs.hpp"
-#include "zrt/environment.hpp"
 #include "zrt/error.hpp"
 #include "zrt/session.hpp"
 
 namespace {
-
-// One quiet environment for the process, never destroyed: ORT leaks a few bytes when
-// its environment is released (tests/sanitizers/lsan.supp), which would read as a leak.
-const zrt::Environment& environment() {
-  static const zrt::Environment* env = [] {
-    zrt::EnvironmentOptions o;
-    o.log_level = zrt::LogLevel::Fatal;
-    return new zrt::Environment(o);
-  }();
-  return *env;
-}
 
 // The input's shape with every free dim 1 (an unranked input: a vector of 1); nullopt
 // when the run would need more than kMaxInputBytes for it.
@@ -47,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     // One intra-op thread: runs stay cheap and deterministic.
     const zrt::Session session =
-        zrt::Session::from_bytes(environment(), model, zrt::SessionOptions{}.intra_op_threads(1));
+        zrt::Session::from_bytes(zrt::fuzz::environment(), model, zrt::SessionOptions{}.intra_op_threads(1));
     std::mt19937_64 rng(size);
     std::vector<zrt::Value> values;
     for (std::size_t i = 0; i < session.input_count(); ++i) {
