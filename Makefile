@@ -7,6 +7,7 @@ FUZZ_DIR  ?= build-fuzz
 PREFIX    ?= /usr/local
 JOBS      ?= $(shell nproc)
 CMAKE     ?= cmake
+ZRT_ORT_FLAVOR ?= cpu
 ZRT       := $(BUILD_DIR)/tools/zrt/zrt
 # Full unwinding through ORT (built without frame pointers) so that leak reports show
 # zrt's frames and the one suppression in tests/sanitizers/lsan.supp can match.
@@ -20,27 +21,33 @@ TSAN_OPTIONS := ignore_noninstrumented_modules=1:second_deadlock_stack=1:suppres
 
 all: build
 
+# ONNX Runtime: both flavors. The build links ZRT_ORT_FLAVOR's core (cpu, the default, or
+# gpu: CUDA, TensorRT, WebGPU EPs); tests of the EPs run the same build against the gpu
+# core (cmake/ZrtOnnxRuntime.cmake). ZRT_ORT_FLAVOR applies when a build folder is
+# configured: use a separate BUILD_DIR for each flavor.
 setup:
 	@scripts/bootstrap.sh
 	@scripts/fetch-onnxruntime.sh >/dev/null
+	@scripts/fetch-onnxruntime.sh --flavor gpu >/dev/null
 
 $(BUILD_DIR)/CMakeCache.txt: | setup
-	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
 
 $(ASAN_DIR)/CMakeCache.txt: | setup
 	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DZRT_SANITIZE=address,undefined \
-	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF
+	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
 
 $(TSAN_DIR)/CMakeCache.txt: | setup
 	$(CMAKE) -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZRT_SANITIZE=thread \
-	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF
+	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
 
 # libFuzzer targets (tests/fuzz): clang, the library and the CLI sources instrumented
 # for coverage, ASan and UBSan.
 $(FUZZ_DIR)/CMakeCache.txt: | setup
 	$(CMAKE) -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DZRT_SANITIZE=fuzzer-no-link,address,undefined -DZRT_FUZZ=ON \
-	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_BUILD_EXAMPLES=OFF
+	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_BUILD_EXAMPLES=OFF \
+	  -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
 
 build: setup $(BUILD_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)

@@ -8,8 +8,10 @@ install(TARGETS zrt EXPORT zrtTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/zrt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-# libzrt finds ORT through RPATH $ORIGIN, so the ORT library travels with it.
-file(GLOB _zrt_ort_libs "${ZRT_ORT_LIBRARY_DIR}/libonnxruntime.so*")
+# libzrt finds ORT through RPATH $ORIGIN, so the ORT library travels with it, and with it
+# the provider libraries ORT loads from its own folder (gpu flavor, --with-cuda-providers).
+file(GLOB _zrt_ort_libs "${ZRT_ORT_LIBRARY_DIR}/libonnxruntime.so*"
+                        "${ZRT_ORT_LIBRARY_DIR}/libonnxruntime_providers_*.so")
 install(FILES ${_zrt_ort_libs} DESTINATION ${CMAKE_INSTALL_LIBDIR})
 
 install(EXPORT zrtTargets NAMESPACE zrt:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/zrt)

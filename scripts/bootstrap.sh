@@ -36,3 +36,43 @@ if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
   grep -q '^en_US.UTF-8 UTF-8' /etc/locale.gen || echo 'en_US.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
   $sudo locale-gen >/dev/null
 fi
+
+# The WebGPU EP (gpu ORT flavor) on CPU-only machines runs on Vulkan over Mesa's lavapipe,
+# which needs mesa-vulkan-drivers 25 or later: Debian 12's 22.3 lacks a feature the WebGPU
+# layer (Dawn) requires ("No supported adapters"). On bookworm it comes from
+# bookworm-backports (with the libdrm it needs); nothing else is taken from backports.
+MESA_MIN=25
+mesa_version() {  # installed version, or nothing
+  dpkg-query -W -f='${db:Status-Abbrev} ${Version}' mesa-vulkan-drivers 2>/dev/null | sed -n 's/^ii *//p' || true
+}
+have_vulkan() {
+  local v
+  v=$(mesa_version)
+  [[ -n "$v" ]] && dpkg --compare-versions "$v" ge "$MESA_MIN" &&
+    dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null | grep -q "install ok installed"
+}
+if ! have_vulkan; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  mesa=mesa-vulkan-drivers
+  if [[ "$codename" == bookworm ]]; then
+    apt_sources=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources)
+    if ! grep -qsE '^[^#]*bookworm-backports' "${apt_sources[@]}"; then
+      # The same Debian mirror the machine's sources use (deb.debian.org if none is found).
+      mirror=$(grep -hvsE '^[[:space:]]*#' "${apt_sources[@]}" |
+                 grep -oE 'https?://[^[:space:]]+/debian/?([[:space:]]|$)' | head -n1 | tr -d '[:space:]' || true)
+      mirror=${mirror%/}
+      mirror=${mirror:-http://deb.debian.org/debian}
+      echo "bootstrap: adding the bookworm-backports suite ($mirror) for mesa-vulkan-drivers >= $MESA_MIN"
+      echo "deb $mirror bookworm-backports main" | $sudo tee /etc/apt/sources.list.d/zrt-backports.list >/dev/null
+    fi
+    mesa=mesa-vulkan-drivers/bookworm-backports
+  fi
+  echo "bootstrap: installing libvulkan1 and $mesa (Vulkan on the CPU for the WebGPU EP)"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends libvulkan1 "$mesa"
+  if ! have_vulkan; then
+    echo "bootstrap: warning: mesa-vulkan-drivers is $(mesa_version), the WebGPU EP needs >= $MESA_MIN" >&2
+  fi
+fi
