@@ -43,15 +43,10 @@ class Environment {
  public:
   Environment();
   explicit Environment(EnvironmentOptions options);
-  // Moving copies the shared handle: a moved-from Environment is still the same
-  // environment, never an empty one.
+  // Copy-only (moving copies the shared handle): a moved-from Environment is still the
+  // same one, never empty, so there is nothing to misuse.
   Environment(const Environment&) = default;
   Environment& operator=(const Environment&) = default;
-  Environment(Environment&& other) noexcept : state_(other.state_) {}
-  Environment& operator=(Environment&& other) noexcept {
-    state_ = other.state_;
-    return *this;
-  }
 
   // The environment that sessions made without one use (created on first use).
   static Environment default_environment();

@@ -26,15 +26,10 @@ class MemoryInfo {
   static MemoryInfo cpu(AllocatorType type = AllocatorType::Device, MemType mem = MemType::Default);
   // Any named location: "Cpu", "Cuda", "CudaPinned", ...
   MemoryInfo(const std::string& name, AllocatorType type, int device_id, MemType mem);
-  // Moving copies the shared handle, so a moved-from MemoryInfo still describes the
-  // same location: there is no empty MemoryInfo to misuse.
+  // Copy-only (moving copies the shared handle): a moved-from MemoryInfo is still the
+  // same one, never empty, so there is nothing to misuse.
   MemoryInfo(const MemoryInfo&) = default;
   MemoryInfo& operator=(const MemoryInfo&) = default;
-  MemoryInfo(MemoryInfo&& other) noexcept : handle_(other.handle_) {}
-  MemoryInfo& operator=(MemoryInfo&& other) noexcept {
-    handle_ = other.handle_;
-    return *this;
-  }
 
   std::string name() const;
   int device_id() const;

@@ -13,14 +13,10 @@ namespace zrt {
 class PrepackedWeights {
  public:
   PrepackedWeights();
-  // Moving copies the shared handle: a moved-from container is still the same one.
+  // Copy-only (moving copies the shared handle): a moved-from PrepackedWeights is still the
+  // same one, never empty, so there is nothing to misuse.
   PrepackedWeights(const PrepackedWeights&) = default;
   PrepackedWeights& operator=(const PrepackedWeights&) = default;
-  PrepackedWeights(PrepackedWeights&& other) noexcept : container_(other.container_) {}
-  PrepackedWeights& operator=(PrepackedWeights&& other) noexcept {
-    container_ = other.container_;
-    return *this;
-  }
   OrtPrepackedWeightsContainer* handle() const noexcept { return container_.get(); }
   friend bool operator==(const PrepackedWeights& a, const PrepackedWeights& b) noexcept {
     return a.container_ == b.container_;
