@@ -12,7 +12,8 @@ import datetime
 import json
 import os
 import platform
-import subprocess
+
+from machine_info import cpu_model, git_commit  # scripts/machine_info.py
 
 # The issue's targets (issue 4, section 4).
 LANE_MAX = 1.02
@@ -36,25 +37,6 @@ def load(path):
             return json.load(f)
     except (OSError, ValueError):
         return None
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def git_commit(root):
-    try:
-        return subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def kept_soak_section(path):

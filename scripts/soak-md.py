@@ -12,8 +12,9 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
+
+from machine_info import cpu_model, git_commit  # scripts/machine_info.py
 
 SOAK_BEGIN = "<!-- soak:begin -->"
 SOAK_END = "<!-- soak:end -->"
@@ -22,25 +23,6 @@ COLORS = {"lane": "#1f77b4", "run": "#ff7f0e", "failing": "#d62728", "create": "
 
 def mib(kib):
     return kib / 1024.0
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def git_commit(root):
-    try:
-        return subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def count(n):
