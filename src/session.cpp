@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ort/api.hpp"
+#include "provider_append.hpp"
 #include "session_state.hpp"
 #include "small_array.hpp"
 #include "zrt/buffer.hpp"
@@ -78,10 +79,50 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
     check(a.AddInitializer(raw, init.name.c_str(), init.buffer->value().handle()),
           ("SessionOptions initializer '" + init.name + "'").c_str());
   }
+  if (o.cpu_fallback()) {
+    check(a.AddSessionConfigEntry(raw, "session.disable_cpu_ep_fallback", *o.cpu_fallback() ? "0" : "1"),
+          "SessionOptions.cpu_fallback");
+  }
+  if (o.records_placement()) {
+    check(a.AddSessionConfigEntry(raw, "session.record_ep_graph_assignment_info", "1"),
+          "SessionOptions.record_placement");
+  }
+  for (const Provider& p : o.providers()) detail::append_provider(raw, p);
   for (const auto& [key, value] : o.config_entries()) {
     check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
   }
   return options;
+}
+
+// Creates the ORT session with `make(options, &session)`. When CPU fallback is off and
+// ORT refuses because some nodes would run on the CPU, ORT does not say which: a second
+// session that may fall back and records placement finds them, and the error names them.
+template <typename Make>
+OrtSession* create_session(const Environment& env, const SessionOptions& options, const std::string& what, Make make) {
+  const auto ort_options = build_options(options, env);
+  OrtSession* session = nullptr;
+  OrtStatus* status = make(ort_options.get(), &session);
+  if (status != nullptr && options.cpu_fallback() == false &&
+      std::string(api().GetErrorMessage(status)).find("fallback to CPU EP has been explicitly disabled") !=
+          std::string::npos) {
+    api().ReleaseStatus(status);
+    SessionOptions probe = options;
+    probe.cpu_fallback(true).record_placement(true);
+    const auto probe_options = build_options(probe, env);
+    OrtSession* raw = nullptr;
+    check(make(probe_options.get(), &raw), what.c_str());
+    const detail::SessionPtr probed(raw);
+    std::string nodes;
+    for (const EpPlacement& p : detail::read_placement(raw)) {
+      if (p.provider != "CPUExecutionProvider") continue;
+      for (const PlacedNode& n : p.nodes) {
+        nodes += (nodes.empty() ? "" : ", ") + n.op_type + (n.name.empty() ? "" : " '" + n.name + "'");
+      }
+    }
+    throw Error(ErrorCode::Fail, what + ": cpu_fallback is off, but no chosen execution provider supports: " + nodes);
+  }
+  check(status, what.c_str());
+  return session;
 }
 
 IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
@@ -330,16 +371,12 @@ Session::Session(const Environment& env, const std::filesystem::path& model, con
   if (std::filesystem::is_directory(model, ec)) {
     throw Error(ErrorCode::NoSuchFile, "Session: model path is a directory, not a file: '" + path + "'");
   }
-  auto ort_options = build_options(options, env);
-  OrtSession* session = nullptr;
   const std::string what = "Session: loading '" + path + "'";
-  if (options.prepacked_weights()) {
-    check(api().CreateSessionWithPrepackedWeightsContainer(env.handle(), path.c_str(), ort_options.get(),
-                                                           options.prepacked_weights()->handle(), &session),
-          what.c_str());
-  } else {
-    check(api().CreateSession(env.handle(), path.c_str(), ort_options.get(), &session), what.c_str());
-  }
+  OrtSession* session = create_session(env, options, what, [&](const OrtSessionOptions* o, OrtSession** out) {
+    return options.prepacked_weights() ? api().CreateSessionWithPrepackedWeightsContainer(
+                                             env.handle(), path.c_str(), o, options.prepacked_weights()->handle(), out)
+                                       : api().CreateSession(env.handle(), path.c_str(), o, out);
+  });
   state_ = finish(env, session, options);
 }
 
@@ -348,18 +385,13 @@ Session::Session(const std::filesystem::path& model, const SessionOptions& optio
 
 Session Session::from_bytes(const Environment& env, std::span<const std::byte> model, const SessionOptions& options) {
   if (model.empty()) throw Error(ErrorCode::InvalidProtobuf, "Session::from_bytes: the model bytes are empty");
-  auto ort_options = build_options(options, env);
-  OrtSession* session = nullptr;
   const std::string what = "Session::from_bytes: loading a model of " + std::to_string(model.size()) + " bytes";
-  if (options.prepacked_weights()) {
-    check(api().CreateSessionFromArrayWithPrepackedWeightsContainer(env.handle(), model.data(), model.size(),
-                                                                    ort_options.get(),
-                                                                    options.prepacked_weights()->handle(), &session),
-          what.c_str());
-  } else {
-    check(api().CreateSessionFromArray(env.handle(), model.data(), model.size(), ort_options.get(), &session),
-          what.c_str());
-  }
+  OrtSession* session = create_session(env, options, what, [&](const OrtSessionOptions* o, OrtSession** out) {
+    return options.prepacked_weights()
+               ? api().CreateSessionFromArrayWithPrepackedWeightsContainer(env.handle(), model.data(), model.size(), o,
+                                                                           options.prepacked_weights()->handle(), out)
+               : api().CreateSessionFromArray(env.handle(), model.data(), model.size(), o, out);
+  });
   return Session(finish(env, session, options));
 }
 
@@ -481,6 +513,10 @@ std::filesystem::path Session::end_profiling() {
 
 const Environment& Session::environment() const { return live("Session::environment").environment; }
 OrtSession* Session::handle() const { return live("Session::handle").session.get(); }
+
+std::vector<EpPlacement> Session::placement() const {
+  return detail::read_placement(live("Session::placement").session.get());
+}
 
 const Session::State& Session::live(const char* what) const {
   if (!state_) throw Error(std::string(what) + ": the Session was moved from");

@@ -1,9 +1,11 @@
 #include "zrt/value.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "ort/api.hpp"
+#include "zrt/environment.hpp"
 
 namespace zrt {
 
@@ -237,8 +239,30 @@ std::string Value::describe() const {
   return text;
 }
 
+namespace {
+
+// Device memory (a WebGPU buffer, CUDA memory) is not a host pointer: reading it would
+// crash, so host access to it is an error that says how to get the data.
+void require_host(const OrtValue* value, const char* what) {
+  const OrtMemoryInfo* info = nullptr;
+  check(api().GetTensorMemoryInfo(value, &info), what);
+  OrtMemoryInfoDeviceType device = OrtMemoryInfoDeviceType_CPU;
+  api().MemoryInfoGetDeviceType(info, &device);
+  OrtMemType mem = OrtMemTypeDefault;
+  check(api().MemoryInfoGetMemType(info, &mem), what);
+  if (device != OrtMemoryInfoDeviceType_CPU && mem != OrtMemTypeCPUInput && mem != OrtMemTypeCPUOutput) {
+    const char* name = nullptr;
+    check(api().MemoryInfoGetName(info, &name), what);
+    throw Error(std::string(what) + ": the tensor lives in device memory ('" + (name ? name : "?") +
+                "'); copy it to a host tensor with zrt::copy first");
+  }
+}
+
+}  // namespace
+
 const void* Value::checked_data(ElementType expected) const {
   require_kind(*this, ValueKind::Tensor, "Value::data");
+  require_host(handle_, "Value::data");
   const ElementType actual = detail::tensor_ref(handle_, "Value::data").type;
   if (actual != expected) {
     throw Error("Value::data<" + std::string(to_string(expected)) + ">: the tensor holds " +
@@ -255,6 +279,7 @@ std::span<std::byte> Value::mutable_bytes() {
   if (element_type() == ElementType::String) {
     throw Error("Value::bytes: a string tensor has no raw bytes; use strings()");
   }
+  require_host(handle_, "Value::bytes");
   std::size_t size = 0;
   check(api().GetTensorSizeInBytes(handle_, &size), "Value::bytes");
   void* data = nullptr;
@@ -317,6 +342,20 @@ Value Value::map_values() const {
   OrtValue* out = nullptr;
   check(api().GetValue(handle_, 1, detail::default_allocator(), &out), "Value::map_values");
   return Value(out);
+}
+
+void copy(const Value& src, Value& dst) {
+  require_kind(src, ValueKind::Tensor, "zrt::copy source");
+  require_kind(dst, ValueKind::Tensor, "zrt::copy destination");
+  const detail::TensorRef s = detail::tensor_ref(src.handle(), "zrt::copy");
+  const detail::TensorRef d = detail::tensor_ref(dst.handle(), "zrt::copy");
+  if (s.type != d.type || !std::equal(s.dims.begin(), s.dims.end(), d.dims.begin(), d.dims.end())) {
+    throw Error("zrt::copy: source is " + std::string(to_string(s.type)) + shape_to_string(s.dims) +
+                ", destination is " + std::string(to_string(d.type)) + shape_to_string(d.dims) + "; they must match");
+  }
+  const OrtValue* from[] = {src.handle()};
+  OrtValue* to[] = {dst.handle()};
+  check(api().CopyTensors(Environment::default_environment().handle(), from, to, nullptr, 1), "zrt::copy");
 }
 
 // ---- StringTensor ------------------------------------------------------------------

@@ -148,6 +148,9 @@ class Session {
 
   // --- model facts ---
   ModelMetadata metadata() const;
+  // Which execution provider took which nodes (providers.hpp). Needs
+  // SessionOptions::record_placement (on by default when a provider is set).
+  std::vector<EpPlacement> placement() const;
   // Nanoseconds since the epoch when profiling started (0 when it is off).
   std::uint64_t profiling_start_time_ns() const;
   // Stops profiling and returns the trace file's path.

@@ -10,6 +10,7 @@
 
 #include "zrt/environment.hpp"
 #include "zrt/prepacked_weights.hpp"
+#include "zrt/providers.hpp"
 
 namespace zrt {
 
@@ -140,6 +141,29 @@ class SessionOptions {
   // Null when unset.
   const PrepackedWeights* prepacked_weights() const noexcept { return prepacked_weights_.get(); }
 
+  // Execution providers, tried in the order added (see providers.hpp); the CPU EP
+  // takes what they leave unless cpu_fallback(false).
+  SessionOptions& provider(Provider p) {
+    providers_.push_back(std::move(p));
+    return *this;
+  }
+  const std::vector<Provider>& providers() const noexcept { return providers_; }
+  // false: a node no chosen EP supports fails session creation instead of running on
+  // the CPU (ORT's session.disable_cpu_ep_fallback). unset: ORT's default (fallback on).
+  SessionOptions& cpu_fallback(bool v) noexcept {
+    cpu_fallback_ = v;
+    return *this;
+  }
+  std::optional<bool> cpu_fallback() const noexcept { return cpu_fallback_; }
+  // Record which EP took each node, for Session::placement(). unset: on when a
+  // provider is set.
+  SessionOptions& record_placement(bool v) noexcept {
+    record_placement_ = v;
+    return *this;
+  }
+  bool records_placement() const noexcept { return record_placement_.value_or(!providers_.empty()); }
+  std::optional<bool> record_placement() const noexcept { return record_placement_; }
+
  private:
   OptimizationLevel optimization_level_{OptimizationLevel::All};
   int intra_op_threads_{0};
@@ -160,6 +184,9 @@ class SessionOptions {
   Entries config_entries_;
   std::vector<Initializer> initializers_;
   std::shared_ptr<const PrepackedWeights> prepacked_weights_;  // (not std::optional: GCC 12 warns falsely)
+  std::vector<Provider> providers_;
+  std::optional<bool> cpu_fallback_;
+  std::optional<bool> record_placement_;
 };
 
 }  // namespace zrt

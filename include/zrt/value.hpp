@@ -143,6 +143,11 @@ class Value {
 };
 
 // A string tensor (ORT stores strings in its own format, so this always copies).
+// Copies src's tensor data into dst (same element type and shape), host to device,
+// device to host or device to device, through ORT's CopyTensors. Both must be
+// tensors; data() on a device tensor throws, so this is how its data reaches the host.
+void copy(const Value& src, Value& dst);
+
 class StringTensor {
  public:
   explicit StringTensor(const Shape& shape);  // every element empty

@@ -11,6 +11,7 @@
 #include "zrt/memory.hpp"
 #include "zrt/options_file.hpp"
 #include "zrt/prepared.hpp"
+#include "zrt/providers.hpp"
 #include "zrt/run_options.hpp"
 #include "zrt/runtime.hpp"
 #include "zrt/session.hpp"

@@ -1,0 +1,185 @@
+// A real non-CPU execution provider with its own device memory: WebGPU (Dawn over Vulkan
+// over Mesa's lavapipe on CPU-only machines). These tests run against the gpu ORT core
+// (ctest sets LD_LIBRARY_PATH and XDG_RUNTIME_DIR: see cmake/ZrtOnnxRuntime.cmake).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "models/models.hpp"
+#include "test_util.hpp"
+#include "zrt/zrt.hpp"
+
+namespace {
+
+using zrt::ElementType;
+using zrt::ErrorCode;
+using zrt::MemoryInfo;
+using zrt::Session;
+using zrt::SessionOptions;
+using zrt::TensorView;
+using zrt::Value;
+using zrt::test::throws_error;
+
+// WebGPU computes in float32 with its own summation order: results match the CPU EP's
+// within this (the MLP's logits are O(1)).
+constexpr float kTolerance = 1e-4f;
+
+SessionOptions webgpu() { return SessionOptions{}.provider(zrt::WebGpu{}).intra_op_threads(1); }
+
+MemoryInfo webgpu_memory() { return MemoryInfo("WebGPU_Buffer", zrt::AllocatorType::Device, 0, zrt::MemType::Default); }
+
+void expect_near(std::span<const float> got, std::span<const float> want, float tolerance) {
+  ASSERT_EQ(got.size(), want.size());
+  float worst = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+  EXPECT_LE(worst, tolerance);
+}
+
+TEST(Devices, TheGpuCoreHasWebGpu) {
+  const std::vector<std::string> eps = zrt::available_providers();
+  for (const char* ep :
+       {"WebGpuExecutionProvider", "CUDAExecutionProvider", "TensorrtExecutionProvider", "CPUExecutionProvider"}) {
+    EXPECT_NE(std::find(eps.begin(), eps.end(), ep), eps.end()) << ep;
+  }
+}
+
+TEST(Devices, MlpOnWebGpuMatchesTheCpu) {
+  const Session gpu = Session::from_bytes(zrt::test::mlp(), webgpu());
+  const Session cpu = Session::from_bytes(zrt::test::mlp(), SessionOptions{}.intra_op_threads(1));
+  const std::vector<float> x = zrt::test::mlp_input(4);
+  const TensorView<const float> view(x, {4, 784});
+  const zrt::Outputs want = cpu.run({view});
+  const zrt::Outputs got = gpu.run({view});
+  expect_near(got[0].data<float>(), want[0].data<float>(), kTolerance);
+  expect_near(got[0].data<float>(), zrt::test::mlp_reference(x, 4), kTolerance);
+}
+
+TEST(Devices, GruStreamOnWebGpuMatchesTheCpu) {
+  const Session gpu = Session::from_bytes(zrt::test::gru(), webgpu());
+  const Session cpu = Session::from_bytes(zrt::test::gru(), SessionOptions{}.intra_op_threads(1));
+  std::vector<float> h_gpu(8, 0.0f), h_cpu(8, 0.0f);
+  for (float step = 0; step < 5; ++step) {
+    const std::vector<float> x{std::sin(step), std::cos(step), 0.5f, -0.25f};
+    const zrt::Outputs g = gpu.run({TensorView<const float>(x, {1, 1, 4}), TensorView<const float>(h_gpu, {1, 1, 8})});
+    const zrt::Outputs c = cpu.run({TensorView<const float>(x, {1, 1, 4}), TensorView<const float>(h_cpu, {1, 1, 8})});
+    const std::span<const float> gy = g.at("Y_h").data<float>();
+    const std::span<const float> cy = c.at("Y_h").data<float>();
+    expect_near(gy, cy, kTolerance);
+    h_gpu.assign(gy.begin(), gy.end());
+    h_cpu.assign(cy.begin(), cy.end());
+  }
+}
+
+// Placement names the nodes that fell back to the CPU.
+TEST(Devices, PlacementShowsWebGpuNodesAndCpuFallbacks) {
+  // NonZero has no WebGPU kernel in ORT 1.29: it falls back to the CPU.
+  const zrt::test::Bytes model = zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
+mixed (float[4] X) => (float[4] Y, int64[1,?] I) {
+  Y = Relu(X)
+  I = NonZero(Y)
+}
+)");
+  const Session session = Session::from_bytes(model, webgpu());
+  const std::vector<zrt::EpPlacement> placement = session.placement();
+  auto nodes_of = [&](const std::string& ep) {
+    std::vector<std::string> ops;
+    for (const zrt::EpPlacement& p : placement)
+      if (p.provider == ep)
+        for (const zrt::PlacedNode& n : p.nodes) ops.push_back(n.op_type);
+    return ops;
+  };
+  // ORT 1.29 lists the CPU EP's nodes, not WebGPU's (see providers.hpp): Relu is on WebGPU.
+  EXPECT_EQ(nodes_of("CPUExecutionProvider"), (std::vector<std::string>{"NonZero"}));
+  EXPECT_TRUE(nodes_of("WebGpuExecutionProvider").empty());
+  const Session all_webgpu = Session::from_bytes(zrt::test::mlp(), webgpu().cpu_fallback(false));
+  for (const zrt::EpPlacement& p : all_webgpu.placement()) EXPECT_NE(p.provider, "CPUExecutionProvider");
+  // Without CPU fallback the mixed model is refused, naming the node no EP supports.
+  EXPECT_TRUE(throws_error([&] { (void)Session::from_bytes(model, webgpu().cpu_fallback(false)); }, ErrorCode::Fail,
+                           {"cpu_fallback is off, but no chosen execution provider supports: NonZero"}));
+}
+
+// Device memory: a tensor allocated in WebGPU memory, filled from the host and read back
+// with zrt::copy; reading it as a host pointer is an error, not a crash.
+TEST(Devices, DeviceValuesCopyToAndFromTheHost) {
+  const Session session = Session::from_bytes(zrt::test::add_constant(), webgpu());
+  zrt::Allocator device(session, webgpu_memory());
+  EXPECT_EQ(device.memory_info().name(), "WebGPU_Buf");
+  EXPECT_FALSE(device.memory_info().is_host_accessible());
+  Value on_device = Value::allocate(ElementType::Float, {1, 16}, device);
+  EXPECT_EQ(on_device.memory_info().name(), "WebGPU_Buf");
+  EXPECT_TRUE(throws_error([&] { (void)on_device.data<float>(); }, ErrorCode::InvalidArgument,
+                           {"Value::data: the tensor lives in device memory ('WebGPU_Buf')", "zrt::copy"}));
+  std::vector<float> host(16);
+  for (std::size_t i = 0; i < host.size(); ++i) host[i] = static_cast<float>(i) * 0.25f - 1.0f;
+  zrt::copy(Value::view(TensorView<const float>(host, {1, 16})), on_device);
+  Value back = Value::allocate(ElementType::Float, {1, 16});
+  zrt::copy(on_device, back);
+  EXPECT_EQ(zrt::test::to_vector(back.data<float>()), host);
+  Value wrong = Value::allocate(ElementType::Float, {2, 8});
+  EXPECT_TRUE(throws_error([&] { zrt::copy(on_device, wrong); }, ErrorCode::InvalidArgument,
+                           {"zrt::copy: source is float[1,16], destination is float[2,8]"}));
+}
+
+// IoBinding with a device input and a device output: the run never touches host memory
+// for them, and the output read back equals the CPU EP's.
+TEST(Devices, IoBindingWithDeviceInputAndOutput) {
+  const Session session = Session::from_bytes(zrt::test::add_constant(), webgpu());
+  zrt::Allocator device(session, webgpu_memory());
+  std::vector<float> host(16, 2.0f);
+  Value x = Value::allocate(ElementType::Float, {1, 16}, device);
+  zrt::copy(Value::view(TensorView<const float>(host, {1, 16})), x);
+  zrt::IoBinding binding(session);
+  binding.bind_input("X", x);
+  binding.bind_output("Y", webgpu_memory());
+  session.run(binding);
+  binding.synchronize_outputs();
+  const std::vector<Value> outputs = binding.outputs();
+  ASSERT_EQ(outputs.size(), 1u);
+  EXPECT_EQ(outputs[0].memory_info().name(), "WebGPU_Buf");
+  Value y = Value::allocate(ElementType::Float, {1, 16});
+  zrt::copy(outputs[0], y);
+  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(y.data<float>()[i], 2.0f + zrt::test::add_constant_c(i)) << i;
+}
+
+// Asking for CUDA or TensorRT on a machine without an NVIDIA driver names what is missing.
+TEST(Devices, CudaAndTensorRtWithoutADriverNameTheMissingLibrary) {
+  for (const zrt::Provider& p : {zrt::Provider(zrt::Cuda{}), zrt::Provider(zrt::TensorRt{})}) {
+    SCOPED_TRACE(p.name());
+    try {
+      (void)Session::from_bytes(zrt::test::add_constant(), SessionOptions{}.provider(p));
+      ADD_FAILURE() << p.name() << " loaded on a machine without an NVIDIA driver";
+    } catch (const zrt::Error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("SessionOptions: provider " + p.name()), std::string::npos) << message;
+      // The provider library itself, or the driver it needs.
+      EXPECT_TRUE(message.find("libonnxruntime_providers_") != std::string::npos ||
+                  message.find("libcuda.so") != std::string::npos)
+          << message;
+    }
+  }
+}
+
+TEST(Devices, UnknownOptionKeysListTheValidOnes) {
+  EXPECT_TRUE(throws_error(
+      [] {
+        (void)Session::from_bytes(zrt::test::add_constant(),
+                                  SessionOptions{}.provider(zrt::Provider::parse("webgpu:preferedLayout=NCHW")));
+      },
+      ErrorCode::InvalidArgument,
+      {"provider WebGPU: unknown option 'preferedLayout'; valid keys: preferredLayout, enableGraphCapture"}));
+  EXPECT_TRUE(throws_error(
+      [] {
+        (void)Session::from_bytes(zrt::test::add_constant(),
+                                  SessionOptions{}.provider(zrt::Provider::parse("cuda:gpu_memory_limit=1")));
+      },
+      ErrorCode::InvalidArgument, {"provider CUDA: unknown option 'gpu_memory_limit'; valid keys: device_id"}));
+  // A valid key with ORT's value syntax works.
+  const Session nchw =
+      Session::from_bytes(zrt::test::mlp(), SessionOptions{}.provider(zrt::WebGpu{}.preferred_layout("NCHW")));
+  EXPECT_EQ(nchw.input_count(), 1u);
+}
+
+}  // namespace
