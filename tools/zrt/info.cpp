@@ -1,7 +1,9 @@
-// zrt info MODEL [--json]: inputs, outputs, metadata and opsets of a model.
+// zrt info MODEL [--json] [--ep NAME[:key=value,...]]...: inputs, outputs, metadata and
+// opsets of a model; with --ep, which execution provider takes which node.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,6 +16,7 @@
 #include "proto_values.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
+#include "zrt/providers.hpp"
 #include "zrt/session.hpp"
 
 namespace zrt::cli {
@@ -22,7 +25,42 @@ namespace {
 struct InfoOptions {
   std::string model;
   bool json = false;
+  std::vector<std::string> eps;  // --ep specs, in order
 };
+
+// Per EP, the nodes it takes. ORT 1.29 reports the CPU EP's nodes but not a kernel-based
+// EP's (WebGPU): the model's nodes the report leaves out are given to the first --ep.
+std::vector<EpPlacement> full_placement(const Session& session, const std::vector<Provider>& providers,
+                                        const std::optional<onnx::ModelProto>& proto) {
+  std::vector<EpPlacement> placement = session.placement();
+  if (!proto || providers.empty()) return placement;
+  std::vector<PlacedNode> listed;
+  for (const EpPlacement& p : placement) listed.insert(listed.end(), p.nodes.begin(), p.nodes.end());
+  std::vector<PlacedNode> rest;
+  for (const auto& node : proto->graph().node()) {
+    const PlacedNode n{node.name(), node.domain(), node.op_type()};
+    const auto it = std::find_if(listed.begin(), listed.end(),
+                                 [&](const PlacedNode& l) { return l.op_type == n.op_type && l.name == n.name; });
+    if (it != listed.end())
+      listed.erase(it);
+    else
+      rest.push_back(n);
+  }
+  if (rest.empty()) return placement;
+  const std::string ep = providers.front().ort_name();
+  const auto it =
+      std::find_if(placement.begin(), placement.end(), [&](const EpPlacement& p) { return p.provider == ep; });
+  if (it == placement.end()) {
+    placement.insert(placement.begin(), EpPlacement{ep, rest});
+  } else {
+    it->nodes.insert(it->nodes.end(), rest.begin(), rest.end());
+  }
+  return placement;
+}
+
+std::string node_text(const PlacedNode& n) {
+  return n.name.empty() ? n.op_type : fmt::format("{} '{}'", n.op_type, n.name);
+}
 
 // The model file's own type for each graph input/output (richer than ORT's for
 // sequences and optionals: element shapes and symbols survive).
@@ -67,9 +105,12 @@ int run_info(const InfoOptions& opt) {
   EnvironmentOptions env_options;
   env_options.log_level = LogLevel::Error;
   const Environment env(env_options);
-  const Session session(
-      env, opt.model,
-      SessionOptions{}.optimization_level(OptimizationLevel::Disabled).intra_op_threads(1).inter_op_threads(1));
+  SessionOptions options =
+      SessionOptions{}.optimization_level(OptimizationLevel::Disabled).intra_op_threads(1).inter_op_threads(1);
+  std::vector<Provider> providers;
+  for (const std::string& spec : opt.eps) providers.push_back(Provider::parse(spec));
+  for (const Provider& p : providers) options.provider(p);
+  const Session session(env, opt.model, options);
   const ModelMetadata meta = session.metadata();
 
   // Opsets and IR version are only in the model file (ORT's C API does not expose them).
@@ -108,6 +149,15 @@ int run_info(const InfoOptions& opt) {
     for (const IoInfo& io : session.inputs()) j["inputs"].push_back(io_to_json(io, declared));
     j["outputs"] = nlohmann::json::array();
     for (const IoInfo& io : session.outputs()) j["outputs"].push_back(io_to_json(io, declared));
+    if (!providers.empty()) {
+      j["placement"] = nlohmann::json::array();
+      for (const EpPlacement& p : full_placement(session, providers, proto)) {
+        nlohmann::json nodes = nlohmann::json::array();
+        for (const PlacedNode& n : p.nodes)
+          nodes.push_back({{"name", n.name}, {"domain", domain_name(n.domain)}, {"op_type", n.op_type}});
+        j["placement"].push_back({{"provider", p.provider}, {"nodes", nodes}});
+      }
+    }
     fmt::print("{}\n", json_text(j, "--json"));
     return 0;
   }
@@ -141,6 +191,16 @@ int run_info(const InfoOptions& opt) {
   for (const IoInfo& io : session.inputs()) fmt::print("  {}{}\n", io.to_string(), declared_suffix(io, declared));
   fmt::print("outputs ({}):\n", session.output_count());
   for (const IoInfo& io : session.outputs()) fmt::print("  {}{}\n", io.to_string(), declared_suffix(io, declared));
+  if (!providers.empty()) {
+    fmt::print("placement:\n");
+    for (const EpPlacement& p : full_placement(session, providers, proto)) {
+      std::vector<std::string> nodes;
+      for (const PlacedNode& n : p.nodes) nodes.push_back(node_text(n));
+      const bool fallback = p.provider == "CPUExecutionProvider";
+      fmt::print("  {}{} ({} nodes): {}\n", p.provider, fallback ? " (CPU fallback)" : "", nodes.size(),
+                 fmt::join(nodes, ", "));
+    }
+  }
   return 0;
 }
 
@@ -151,6 +211,8 @@ void add_info_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand("info", "Show a model's inputs, outputs, metadata and opsets");
   cmd->add_option("model", opt->model, "ONNX model file")->required()->check(regular_file());
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
+  cmd->add_option("--ep", opt->eps,
+                  "Execution provider NAME[:key=value,...] (e.g. webgpu); shows which nodes it takes (repeatable)");
   cmd->callback([opt, &action] { action = [opt] { return run_info(*opt); }; });
 }
 

@@ -34,8 +34,9 @@ struct RunCommandOptions {
   std::vector<std::string> dims;
   std::string output_dir;
   std::uint64_t seed = 0;
-  std::optional<int> threads;  // unset: the options file's, else ORT's default
-  std::string options_file;    // SessionOptions saved by `zrt tune --write`
+  std::optional<int> threads;    // unset: the options file's, else ORT's default
+  std::string options_file;      // SessionOptions saved by `zrt tune --write`
+  std::vector<std::string> eps;  // --ep specs, in order
 };
 
 std::string file_stem_for(const std::string& name) {
@@ -113,6 +114,7 @@ int run_model(const RunCommandOptions& opt) {
   const DimValues dims = parse_dims(opt.dims);
   SessionOptions so = opt.options_file.empty() ? SessionOptions{} : load_session_options(opt.options_file);
   if (opt.threads) so.intra_op_threads(*opt.threads);
+  for (const std::string& spec : opt.eps) so.provider(Provider::parse(spec));
   apply_free_dims(so, dims);
   const InputFiles files = parse_input_files(opt.inputs);
 
@@ -173,6 +175,8 @@ void add_run_command(CLI::App& app, Action& action) {
                   "Intra-op threads (0: ORT's default; default: the --options file's, else 0)")
       ->check(thread_count());
   cmd->add_option("--options", opt->options_file, "Session options from a JSON file (zrt tune --write)");
+  cmd->add_option("--ep", opt->eps,
+                  "Execution provider NAME[:key=value,...], e.g. webgpu or cuda:device_id=1 (repeatable)");
   cmd->callback([opt, &action] { action = [opt] { return run_model(*opt); }; });
 }
 
