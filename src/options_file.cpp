@@ -205,6 +205,11 @@ std::string session_options_to_json(const SessionOptions& o) {
   Json config = Json::object();
   for (const auto& [key, value] : o.config_entries()) config[key] = value;  // the last one wins, as in ORT
   j["config"] = std::move(config);
+  Json providers = Json::array();  // "WebGPU", "CUDA:device_id=1", in the order ORT tries them
+  for (const Provider& p : o.providers()) providers.push_back(p.to_string());
+  j["providers"] = std::move(providers);
+  j["cpu_fallback"] = optional_bool(o.cpu_fallback());
+  j["record_placement"] = optional_bool(o.record_placement());
   return j.dump(2) + "\n";
 }
 
@@ -275,12 +280,27 @@ SessionOptions session_options_from_json(std::string_view text, std::string_view
     } else if (key == "config") {
       r.object(key, v,
                [&](const std::string& name, const Json& value) { o.config(name, r.string(key + "." + name, value)); });
+    } else if (key == "providers") {
+      if (!v.is_array()) r.fail(key, "an array of \"NAME[:key=value,...]\" strings", v);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::string spec = r.string(key + "[" + std::to_string(i) + "]", v[i]);
+        try {
+          o.provider(Provider::parse(spec));
+        } catch (const Error& e) {
+          throw Error(where + ": '" + key + "[" + std::to_string(i) + "]': " + e.what());
+        }
+      }
+    } else if (key == "cpu_fallback") {
+      if (auto b = r.optional_boolean(key, v)) o.cpu_fallback(*b);
+    } else if (key == "record_placement") {
+      if (auto b = r.optional_boolean(key, v)) o.record_placement(*b);
     } else {
       throw Error(where + ": unknown key '" + key +
                   "'; known keys: zrt_session_options, optimization_level, intra_op_threads, inter_op_threads, "
                   "execution_mode, log_id, log_level, log_verbosity, cpu_arena, memory_pattern, "
                   "per_session_threads, intra_op_spinning, inter_op_spinning, optimized_model_path, "
-                  "profiling_prefix, free_dims_by_name, free_dims_by_denotation, config");
+                  "profiling_prefix, free_dims_by_name, free_dims_by_denotation, config, providers, cpu_fallback, "
+                  "record_placement");
     }
   }
   return o;

@@ -70,7 +70,11 @@ SessionOptions everything_set() {
       .free_dim("seq", 0)
       .free_dim_by_denotation("DATA_BATCH", 8)
       .config("session.disable_prepacking", "1")
-      .config("session.use_env_allocators", "0");
+      .config("session.use_env_allocators", "0")
+      .provider(zrt::WebGpu{}.preferred_layout("NCHW"))
+      .provider(zrt::Cuda{}.device_id(1))
+      .cpu_fallback(false)
+      .record_placement(true);
 }
 
 void expect_same(const SessionOptions& a, const SessionOptions& b) {
@@ -91,6 +95,9 @@ void expect_same(const SessionOptions& a, const SessionOptions& b) {
   EXPECT_EQ(a.free_dims_by_name(), b.free_dims_by_name());
   EXPECT_EQ(a.free_dims_by_denotation(), b.free_dims_by_denotation());
   EXPECT_EQ(a.config_entries(), b.config_entries());
+  EXPECT_EQ(a.providers(), b.providers());
+  EXPECT_EQ(a.cpu_fallback(), b.cpu_fallback());
+  EXPECT_EQ(a.record_placement(), b.record_placement());
 }
 
 TEST(OptionsFile, EveryOptionRoundTripsThroughJson) {
@@ -151,7 +158,7 @@ TEST(OptionsFile, FileIsReadableJsonWithEveryKey) {
   const std::string json = zrt::session_options_to_json(SessionOptions{}.intra_op_threads(1).cpu_arena(false));
   for (const char* key : {"\"zrt_session_options\": 1", "\"optimization_level\": \"all\"", "\"intra_op_threads\": 1",
                           "\"execution_mode\": \"sequential\"", "\"cpu_arena\": false", "\"memory_pattern\": null",
-                          "\"free_dims_by_name\": {}", "\"config\": {}"})
+                          "\"free_dims_by_name\": {}", "\"config\": {}", "\"providers\": []", "\"cpu_fallback\": null"})
     EXPECT_NE(json.find(key), std::string::npos) << key << " not in\n" << json;
 }
 
@@ -260,6 +267,10 @@ TEST(OptionsFile, WrongTypesNameKeyExpectedAndGot) {
       {R"({"config": {"session.disable_prepacking": 1}})",
        {"'config.session.disable_prepacking': expected a string, got number 1"}},
       {R"({"config": "x"})", {"'config': expected an object, got string \"x\""}},
+      {R"({"providers": "webgpu"})", {"'providers': expected an array of \"NAME[:key=value,...]\" strings"}},
+      {R"({"providers": ["webgpu:x"]})", {"'providers[0]': provider 'webgpu:x': expected NAME[:key=value,...]"}},
+      {R"({"providers": [3]})", {"'providers[0]': expected a string, got number 3"}},
+      {R"({"cpu_fallback": "no"})", {"'cpu_fallback': expected true, false or null"}},
       {R"({"zrt_session_options": 2})", {"'zrt_session_options' is 2; this zrt reads version 1"}},
       {R"({"zrt_session_options": "1"})", {"'zrt_session_options': expected 1, got string \"1\""}},
   };
