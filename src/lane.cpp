@@ -21,6 +21,13 @@ std::string io_name(const Session& session, std::size_t index, bool input) {
   return std::string(input ? "input '" : "output '") + info.name + "' (index " + std::to_string(index) + ")";
 }
 
+// The address ORT gives for a tensor's data (a device address for device memory).
+const void* tensor_address(const Value& v, const std::string& who) {
+  const void* data = nullptr;
+  check(api().GetTensorData(v.handle(), &data), who.c_str());
+  return data;
+}
+
 }  // namespace
 
 struct Lane::State {
@@ -36,7 +43,10 @@ struct Lane::State {
   struct Carry {
     std::size_t output = 0;
     std::size_t input = 0;
-    TensorBuffer buffers[2];  // run k reads buffers[k % 2] and writes buffers[(k + 1) % 2]
+    TensorBuffer buffers[2];             // host state: run k reads buffers[k % 2], writes buffers[(k + 1) % 2]
+    std::optional<Allocator> allocator;  // device state: frees `device`, so it outlives it
+    Value device[2];                     // device state, ping-ponged the same way
+    const Value& value(std::size_t k) const { return allocator ? device[k] : buffers[k].value(); }
   };
 
   Session session;
@@ -48,13 +58,18 @@ struct Lane::State {
   bool synchronize = false;         // some storage is not plain host memory
   bool rebind_inputs = false;
   std::optional<Allocator> stats_allocator;
+  mutable std::size_t copies = 0;  // host<->device copies made by upload/download
 
   explicit State(const Session& s) : session(s) {}
 
   const OrtValue* input_value(std::size_t i, std::size_t binding) const {
     const Io& io = inputs[i];
-    if (io.carry != kNotCarried) return carries[io.carry].buffers[binding].value().handle();
-    return io.storage.kind == IoStorage::Kind::Buffer ? io.buffer.value().handle() : io.value.handle();
+    if (io.carry != kNotCarried) return carries[io.carry].value(binding).handle();
+    switch (io.storage.kind) {
+      case IoStorage::Kind::Buffer: return io.buffer.value().handle();
+      case IoStorage::Kind::External: return io.storage.value->handle();
+      default: return io.value.handle();
+    }
   }
 
   void bind_inputs(std::size_t binding) {
@@ -108,7 +123,16 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
     if (info.kind != ValueKind::Tensor) throw Error(who + " is a " + info.type + "; lanes bind tensors only");
     io.type = info.element_type;
     const std::vector<Shape>& given = input ? options.input_shapes() : options.output_shapes();
-    if (!given.empty()) {
+    if (io.storage.kind == IoStorage::Kind::External) {
+      const Value* v = io.storage.value;
+      if (v == nullptr || v->empty() || v->kind() != ValueKind::Tensor)
+        throw Error(who + ": the external value is not a tensor");
+      if (v->element_type() != io.type) {
+        throw Error(who + ": the external tensor holds " + std::string(to_string(v->element_type())) +
+                    " elements, the model expects " + std::string(to_string(io.type)));
+      }
+      io.shape = v->shape();
+    } else if (!given.empty()) {
       io.shape = given[i];
     } else if (info.shape.is_static() && info.has_shape) {
       io.shape = info.shape;
@@ -131,8 +155,11 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
     State::Io& o = s.outputs[out];
     State::Io& i = s.inputs[in];
     if (o.carry != kNotCarried || i.carry != kNotCarried) throw Error(who + ": each input and output carries once");
-    if (o.storage.kind != IoStorage::Kind::Buffer || i.storage.kind != IoStorage::Kind::Buffer) {
-      throw Error(who + ": carried inputs and outputs need Buffer storage");
+    const bool on_device = o.storage.kind == IoStorage::Kind::OrtAllocated &&
+                           i.storage.kind == IoStorage::Kind::OrtAllocated &&
+                           o.storage.memory->name() == i.storage.memory->name();
+    if (!on_device && (o.storage.kind != IoStorage::Kind::Buffer || i.storage.kind != IoStorage::Kind::Buffer)) {
+      throw Error(who + ": carried inputs and outputs need Buffer storage, or OrtAllocated storage on one memory");
     }
     if (o.type != i.type) {
       throw Error(who + ": element types differ (" + std::string(to_string(o.type)) + " vs " +
@@ -144,8 +171,14 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
     State::Carry carry;
     carry.output = out;
     carry.input = in;
-    carry.buffers[0] = TensorBuffer(i.type, i.shape, options.input_policy());
-    carry.buffers[1] = TensorBuffer(i.type, i.shape, options.input_policy());
+    if (on_device) {
+      carry.allocator.emplace(session, *i.storage.memory);
+      for (Value& v : carry.device) v = Value::allocate(i.type, i.shape, *carry.allocator);
+      if (!i.storage.memory->is_host_accessible()) s.synchronize = true;
+    } else {
+      carry.buffers[0] = TensorBuffer(i.type, i.shape, options.input_policy());
+      carry.buffers[1] = TensorBuffer(i.type, i.shape, options.input_policy());
+    }
     o.carry = i.carry = s.carries.size();
     s.carries.push_back(std::move(carry));
   }
@@ -164,6 +197,9 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
       case IoStorage::Kind::Bound:
         if (!io.storage.memory->is_host_accessible()) s.synchronize = true;
         break;
+      case IoStorage::Kind::External:
+        if (!io.storage.value->memory_info().is_host_accessible()) s.synchronize = true;
+        break;
     }
   };
   for (State::Io& io : s.inputs) make_storage(io, options.input_policy());
@@ -178,17 +214,20 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
       const State::Io& io = s.outputs[j];
       const std::string& name = session.output(j).name;
       if (io.carry != kNotCarried) {
-        s.bindings[b].bind_output(j, s.carries[io.carry].buffers[1 - b].value());
+        s.bindings[b].bind_output(j, s.carries[io.carry].value(1 - b));
       } else if (io.storage.kind == IoStorage::Kind::Buffer) {
         s.bindings[b].bind_output(j, io.buffer.value());
       } else if (io.storage.kind == IoStorage::Kind::OrtAllocated) {
         s.bindings[b].bind_output(j, io.value);
+      } else if (io.storage.kind == IoStorage::Kind::External) {
+        s.bindings[b].bind_output(j, *io.storage.value);
       } else {
         s.bindings[b].bind_output(name, *io.storage.memory);
       }
     }
   }
   s.rebind_inputs = options.rebind_inputs_each_run();
+  reset_state();  // device state starts at zero too (host buffers already do)
 }
 
 Lane::Lane(Lane&&) noexcept = default;
@@ -233,6 +272,7 @@ Lane::RawSpan Lane::raw_io(std::size_t index, bool input, ElementType type) cons
       Value& v = const_cast<Value&>(io.value);
       return {v.mutable_bytes().data(), v.element_count()};
     }
+    case IoStorage::Kind::External: throw Error(who + " is an external tensor; read or write it through that tensor");
     case IoStorage::Kind::Bound: break;
   }
   throw Error(who + " is bound to memory and changes every run; read it with output_value()");
@@ -244,6 +284,10 @@ Lane::RawSpan Lane::raw_state(std::size_t pair, ElementType type) const {
   if (pair >= s.carries.size()) {
     throw Error("Lane::state: pair " + std::to_string(pair) + " out of range; the lane carries " +
                 std::to_string(s.carries.size()) + " pairs");
+  }
+  if (s.carries[pair].allocator) {
+    throw Error("Lane::state: pair " + std::to_string(pair) +
+                " is carried on the device; read it with output_value() or download()");
   }
   const TensorBuffer& buffer = s.carries[pair].buffers[s.parity];
   if (buffer.element_type() != type) {
@@ -259,8 +303,10 @@ Value Lane::output_value(std::size_t index) const {
   s.session.output(index);  // range check
   const State::Io& io = s.outputs[index];
   if (io.carry != kNotCarried) {
-    const TensorBuffer& b = s.carries[io.carry].buffers[s.parity];
-    return Value::tensor_copy_bytes(b.element_type(), {static_cast<const std::byte*>(b.data()), b.bytes()}, b.shape());
+    const State::Carry& c = s.carries[io.carry];
+    Value host = Value::allocate(io.type, io.shape);
+    copy(c.value(s.parity), host);
+    return host;
   }
   // The binding the last run used holds the values ORT wrote.
   const std::size_t last = s.carries.empty() ? 0 : (s.parity ^ 1u);
@@ -285,10 +331,74 @@ const Shape& Lane::output_shape(std::size_t index) const {
 void Lane::reset_state() noexcept {
   if (!state_) return;
   for (State::Carry& c : state_->carries) {
-    for (TensorBuffer& b : c.buffers) std::memset(b.data(), 0, b.bytes());
+    if (!c.allocator) {
+      for (TensorBuffer& b : c.buffers) std::memset(b.data(), 0, b.bytes());
+      continue;
+    }
+    try {  // device state: zeros from the host (cannot fail for tensors the lane allocated)
+      const Value zeros = Value::allocate(c.device[0].element_type(), c.device[0].shape());
+      for (Value& v : c.device) copy(zeros, v);
+      state_->copies += 2;
+    } catch (...) {
+    }
   }
   state_->parity = 0;
 }
+
+const Value& Lane::io_tensor(std::size_t index, bool input) const {
+  require(state_.get());
+  const State& s = *state_;
+  const auto& ios = input ? s.inputs : s.outputs;
+  const std::string who = std::string(input ? "Lane::input_tensor: " : "Lane::output_tensor: ");
+  if (index >= ios.size()) {
+    throw Error(who + "index " + std::to_string(index) + " out of range; the lane has " + std::to_string(ios.size()) +
+                (input ? " inputs" : " outputs"));
+  }
+  const State::Io& io = ios[index];
+  if (io.carry != kNotCarried) throw Error(who + io_name(s.session, index, input) + " is carried state");
+  switch (io.storage.kind) {
+    case IoStorage::Kind::Buffer: return io.buffer.value();
+    case IoStorage::Kind::OrtAllocated: return io.value;
+    case IoStorage::Kind::External: return *io.storage.value;
+    case IoStorage::Kind::Bound: break;
+  }
+  throw Error(who + io_name(s.session, index, input) + " is bound to memory; read it with output_value()");
+}
+
+const Value& Lane::input_tensor(std::size_t index) const { return io_tensor(index, true); }
+const Value& Lane::output_tensor(std::size_t index) const { return io_tensor(index, false); }
+
+void Lane::copy_io(std::size_t index, bool input, ElementType type, void* data, std::size_t count) const {
+  require(state_.get());
+  const State& s = *state_;
+  const auto& ios = input ? s.inputs : s.outputs;
+  const char* what = input ? "Lane::upload" : "Lane::download";
+  if (index >= ios.size()) {
+    throw Error(std::string(what) + ": index " + std::to_string(index) + " out of range; the lane has " +
+                std::to_string(ios.size()) + (input ? " inputs" : " outputs"));
+  }
+  const State::Io& io = ios[index];
+  const std::string who = std::string(what) + ": " + io_name(s.session, index, input);
+  if (io.type != type) {
+    throw Error(who + " holds " + std::string(to_string(io.type)) + " elements, not " + std::string(to_string(type)));
+  }
+  // Carried state: the next run's input is what the last run wrote (the same tensor).
+  const Value& tensor = io.carry != kNotCarried ? s.carries[io.carry].value(s.parity) : io_tensor(index, input);
+  const Shape shape = tensor.shape();
+  if (count != shape.element_count()) {
+    throw Error(who + ": the host span holds " + std::to_string(count) + " elements, the tensor " + shape.to_string() +
+                " holds " + std::to_string(shape.element_count()));
+  }
+  Value host = Value::view_bytes(type, data, tensor_byte_size(type, shape.dims()), shape);
+  if (input) {
+    copy(host, const_cast<Value&>(tensor));
+  } else {
+    copy(tensor, host);
+  }
+  ++s.copies;
+}
+
+std::size_t Lane::copies() const noexcept { return state_ ? state_->copies : 0; }
 
 void Lane::run() {
   require(state_.get());
@@ -325,17 +435,13 @@ void Lane::audit() const {
   for (std::size_t i = 0; i < s.inputs.size(); ++i) {
     const State::Io& io = s.inputs[i];
     const std::string who = "Lane::audit: " + io_name(s.session, i, true);
-    const void* expected = io.carry != kNotCarried                      ? s.carries[io.carry].buffers[s.parity].data()
-                           : io.storage.kind == IoStorage::Kind::Buffer ? io.buffer.data()
-                                                                        : nullptr;
+    const Value& mine = io.carry != kNotCarried ? s.carries[io.carry].value(s.parity) : io_tensor(i, true);
     const void* bound = nullptr;
     check(api().GetTensorData(s.input_value(i, s.parity), &bound), who.c_str());
-    if (expected != nullptr && bound != expected) {
+    if (bound != tensor_address(mine, who)) {
       throw Error(who + ": ORT reads " + std::to_string(reinterpret_cast<std::uintptr_t>(bound)) +
-                  " but the lane's buffer is at " + std::to_string(reinterpret_cast<std::uintptr_t>(expected)));
-    }
-    if (io.storage.kind == IoStorage::Kind::OrtAllocated && !io.storage.memory->is_host_accessible()) {
-      throw Error(who + ": lives on '" + io.storage.memory->name() + "' memory, not host-accessible");
+                  " but the lane's buffer is at " +
+                  std::to_string(reinterpret_cast<std::uintptr_t>(tensor_address(mine, who))));
     }
   }
   std::vector<Value> bound_outputs = s.bindings[last].outputs();
@@ -348,18 +454,14 @@ void Lane::audit() const {
       }
       continue;
     }
-    const void* expected = io.carry != kNotCarried                      ? s.carries[io.carry].buffers[1 - last].data()
-                           : io.storage.kind == IoStorage::Kind::Buffer ? io.buffer.data()
-                                                                        : nullptr;
+    const Value& mine = io.carry != kNotCarried ? s.carries[io.carry].value(1 - last) : io_tensor(j, false);
     if (j >= bound_outputs.size()) throw Error(who + ": not bound");
     const void* bound = nullptr;
     check(api().GetTensorData(bound_outputs[j].handle(), &bound), who.c_str());
-    if (expected != nullptr && bound != expected) {
+    if (bound != tensor_address(mine, who)) {
       throw Error(who + ": ORT writes " + std::to_string(reinterpret_cast<std::uintptr_t>(bound)) +
-                  " but the lane's buffer is at " + std::to_string(reinterpret_cast<std::uintptr_t>(expected)));
-    }
-    if (io.storage.kind == IoStorage::Kind::OrtAllocated && !io.storage.memory->is_host_accessible()) {
-      throw Error(who + ": lives on '" + io.storage.memory->name() + "' memory, not host-accessible");
+                  " but the lane's buffer is at " +
+                  std::to_string(reinterpret_cast<std::uintptr_t>(tensor_address(mine, who))));
     }
   }
 }

@@ -353,6 +353,12 @@ void copy(const Value& src, Value& dst) {
     throw Error("zrt::copy: source is " + std::string(to_string(s.type)) + shape_to_string(s.dims) +
                 ", destination is " + std::string(to_string(d.type)) + shape_to_string(d.dims) + "; they must match");
   }
+  if (src.memory_info().is_host_accessible() && dst.memory_info().is_host_accessible()) {
+    // Host to host: ORT registers no data transfer for it.
+    const std::span<const std::byte> from = src.bytes();
+    if (!from.empty()) std::memcpy(dst.mutable_bytes().data(), from.data(), from.size());
+    return;
+  }
   const OrtValue* from[] = {src.handle()};
   OrtValue* to[] = {dst.handle()};
   check(api().CopyTensors(Environment::default_environment().handle(), from, to, nullptr, 1), "zrt::copy");

@@ -182,4 +182,93 @@ TEST(Devices, UnknownOptionKeysListTheValidOnes) {
   EXPECT_EQ(nchw.input_count(), 1u);
 }
 
+// A lane whose input and output live in WebGPU memory: the input is uploaded once, every
+// run reads and writes device memory only, and the output read back equals a CPU lane's.
+TEST(Devices, DeviceLaneEqualsTheCpuLane) {
+  const Session gpu = Session::from_bytes(zrt::test::mlp(), webgpu());
+  const Session cpu = Session::from_bytes(zrt::test::mlp(), SessionOptions{}.intra_op_threads(1));
+  const zrt::LaneOptions shapes = zrt::LaneOptions{}.input_shapes({{2, 784}}).output_shapes({{2, 10}});
+  zrt::Lane device(gpu, zrt::LaneOptions(shapes)
+                            .input_storage("x", zrt::IoStorage::ort_allocated(webgpu_memory()))
+                            .output_storage("logits", zrt::IoStorage::ort_allocated(webgpu_memory())));
+  zrt::Lane host(cpu, shapes);
+  const std::vector<float> x = zrt::test::mlp_input(2, 3);
+  device.upload<float>(0, x);
+  std::copy(x.begin(), x.end(), host.input<float>(0).begin());
+  EXPECT_TRUE(throws_error([&] { (void)device.input<float>(0); }, ErrorCode::InvalidArgument,
+                           {"memory, which the CPU cannot access"}));
+  std::vector<float> y(20);
+  for (int run = 0; run < 3; ++run) {
+    device.run();
+    host.run();
+  }
+  device.download<float>(0, y);
+  expect_near(y, host.output<float>(0), kTolerance);
+  EXPECT_EQ(device.copies(), 2u);   // one upload, one download: the runs copied nothing
+  EXPECT_NO_THROW(device.audit());  // ORT reads and writes the lane's own device tensors
+  EXPECT_EQ(device.output_tensor(0).memory_info().name(), "WebGPU_Buf");
+  std::vector<float> wrong(7);
+  EXPECT_TRUE(throws_error([&] { device.download<float>(0, wrong); }, ErrorCode::InvalidArgument,
+                           {"Lane::download: output 'logits' (index 0): the host span holds 7 elements, the tensor "
+                            "[2,10] holds 20"}));
+}
+
+// Model A's device output is model B's device input: no trip to the host between them.
+TEST(Devices, ChainedDeviceLanesEqualTheCpuPipeline) {
+  const zrt::test::Bytes negate = zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
+negate (float[1,16] Y) => (float[1,16] Z) {
+  Z = Neg(Y)
+}
+)");
+  const Session a = Session::from_bytes(zrt::test::add_constant(), webgpu());
+  const Session b = Session::from_bytes(negate, webgpu());
+  zrt::Lane first(a, zrt::LaneOptions{}
+                         .input_storage("X", zrt::IoStorage::ort_allocated(webgpu_memory()))
+                         .output_storage("Y", zrt::IoStorage::ort_allocated(webgpu_memory())));
+  zrt::Lane second(b, zrt::LaneOptions{}
+                          .input_storage("Y", zrt::IoStorage::external(first.output_tensor(0)))
+                          .output_storage("Z", zrt::IoStorage::ort_allocated(webgpu_memory())));
+  std::vector<float> x(16);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) - 4.0f;
+  first.upload<float>(0, x);
+  first.run();
+  second.run();
+  std::vector<float> z(16);
+  second.download<float>(0, z);
+  for (std::size_t i = 0; i < z.size(); ++i) EXPECT_EQ(z[i], -(x[i] + zrt::test::add_constant_c(i))) << i;
+  // Lane B reads lane A's output tensor itself, and only the ends crossed to the host.
+  EXPECT_EQ(&second.input_tensor(0), &first.output_tensor(0));
+  EXPECT_NO_THROW(second.audit());
+  EXPECT_EQ(first.copies() + second.copies(), 2u);
+}
+
+// State carry on the device: the GRU's state ping-pongs between two WebGPU tensors and
+// matches a host lane's carry step for step.
+TEST(Devices, StateCarryOnTheDevice) {
+  const Session gpu = Session::from_bytes(zrt::test::gru(), webgpu());
+  const Session cpu = Session::from_bytes(zrt::test::gru(), SessionOptions{}.intra_op_threads(1));
+  const auto on_device = zrt::IoStorage::ort_allocated(webgpu_memory());
+  zrt::Lane device(gpu, zrt::LaneOptions{}
+                            .input_storage("X", on_device)
+                            .input_storage("H", on_device)
+                            .output_storage("Y_h", on_device)
+                            .carry("Y_h", "H"));
+  zrt::Lane host(cpu, zrt::LaneOptions{}.carry("Y_h", "H"));
+  std::vector<float> state(8);
+  for (float step = 0; step < 5; ++step) {
+    const std::vector<float> x{std::sin(step), std::cos(step), 0.5f, -0.25f};
+    device.upload<float>(0, x);
+    std::copy(x.begin(), x.end(), host.input<float>(0).begin());
+    device.run();
+    host.run();
+    device.download<float>(0, state);  // Y_h: what this run wrote
+    expect_near(state, host.state<float>(0), kTolerance);
+  }
+  EXPECT_TRUE(
+      throws_error([&] { (void)device.state<float>(0); }, ErrorCode::InvalidArgument, {"carried on the device"}));
+  device.reset_state();
+  device.download<float>(0, state);
+  EXPECT_EQ(state, std::vector<float>(8, 0.0f));
+}
+
 }  // namespace

@@ -361,4 +361,14 @@ TEST(Value, TensorCopyNormalizesBoolBytes) {
             (std::vector<std::byte>{std::byte{1}, std::byte{1}, std::byte{0}, std::byte{1}}));
 }
 
+TEST(Value, CopyBetweenHostTensors) {
+  const std::vector<float> data{1.5f, -2.0f, 3.25f};
+  Value dst = Value::allocate(ElementType::Float, {3});
+  zrt::copy(Value::view(TensorView<const float>(data, {3})), dst);
+  EXPECT_EQ(std::vector<float>(dst.data<float>().begin(), dst.data<float>().end()), data);
+  Value other = Value::allocate(ElementType::Int32, {3});
+  EXPECT_TRUE(throws_error([&] { zrt::copy(dst, other); }, ErrorCode::InvalidArgument,
+                           {"zrt::copy: source is float[3], destination is int32[3]; they must match"}));
+}
+
 }  // namespace

@@ -26,15 +26,20 @@ struct IoStorage {
     Buffer,        // a TensorBuffer the lane owns (host memory, under the lane's BufferPolicy)
     OrtAllocated,  // a tensor ORT allocates once on `memory` (e.g. a device), bound once
     Bound,         // outputs only: bound to `memory`; ORT allocates each run (shape may vary)
+    External,      // a tensor the caller owns (e.g. another lane's device output), bound once
   };
   Kind kind = Kind::Buffer;
   std::optional<MemoryInfo> memory;
+  const Value* value = nullptr;  // External: the caller's tensor, which must outlive the lane
 
   static IoStorage buffer() { return {}; }
   static IoStorage ort_allocated(MemoryInfo memory = MemoryInfo::cpu()) {
     return {Kind::OrtAllocated, std::move(memory)};
   }
   static IoStorage bound_to(MemoryInfo memory = MemoryInfo::cpu()) { return {Kind::Bound, std::move(memory)}; }
+  // Chaining: bind `value` itself, e.g. lane_a.output_tensor(0) as lane B's input, so a
+  // device output feeds the next model with no trip to the host. `value` outlives the lane.
+  static IoStorage external(const Value& value) { return {Kind::External, std::nullopt, &value}; }
 };
 
 // How a lane is built. Everything unset comes from the model: element types always;
@@ -69,7 +74,8 @@ class LaneOptions {
     return *this;
   }
   // State carry: what run k writes to `output` is what run k+1 reads as `input`, with
-  // no copy (the lane ping-pongs two buffers). Same element type and shape required.
+  // no copy (the lane ping-pongs two buffers). Same element type and shape required;
+  // both Buffer storage (host) or both OrtAllocated on one memory (state on the device).
   LaneOptions& carry(std::string output, std::string input) {
     carry_.emplace_back(std::move(output), std::move(input));
     return *this;
@@ -134,6 +140,24 @@ class Lane {
   }
   // The current value of an output (any storage; for Bound outputs the last run's).
   Value output_value(std::size_t index) const;
+  // The tensor the lane binds for an input / output (Buffer, OrtAllocated or External
+  // storage; not carried state or Bound outputs), e.g. to chain lanes on a device.
+  const Value& input_tensor(std::size_t index) const;
+  const Value& output_tensor(std::size_t index) const;
+
+  // Device lanes: copy host data into an input's storage / an output's storage into host
+  // memory (any storage; for device memory through ORT's CopyTensors). Each counts as
+  // one copy in copies(): a device lane's runs copy nothing by themselves.
+  template <Element T>
+  void upload(std::size_t input, std::span<const T> data) {
+    copy_io(input, true, element_type_of<T>, const_cast<T*>(data.data()), data.size());
+  }
+  template <Element T>
+  void download(std::size_t output, std::span<T> data) const {
+    copy_io(output, false, element_type_of<T>, data.data(), data.size());
+  }
+  // Host<->device copies made through upload/download (and device state resets).
+  std::size_t copies() const noexcept;
   const Shape& input_shape(std::size_t index) const;
   const Shape& output_shape(std::size_t index) const;
 
@@ -176,6 +200,8 @@ class Lane {
   // Checked once: index in range, host-accessible storage, element type matches.
   RawSpan raw_io(std::size_t index, bool input, ElementType type) const;
   RawSpan raw_state(std::size_t pair, ElementType type) const;
+  const Value& io_tensor(std::size_t index, bool input) const;
+  void copy_io(std::size_t index, bool input, ElementType type, void* data, std::size_t count) const;
   template <typename T>
   static std::span<T> typed(RawSpan raw) noexcept {
     return {static_cast<T*>(raw.data), raw.count};
