@@ -27,6 +27,7 @@
 #include "zrt/error.hpp"
 #include "zrt/io_binding.hpp"
 #include "zrt/memory.hpp"
+#include "zrt/providers.hpp"
 #include "zrt/session.hpp"
 
 namespace zrt::cli {
@@ -46,6 +47,7 @@ struct ConformanceOptions {
   bool verbose = false;
   bool strict_data = false;
   Tolerance tolerance;
+  std::vector<std::string> eps;  // --ep specs: every test runs on these EPs (CPU fallback on)
 };
 
 enum class Status { Pass, Fail, Error, Skip };
@@ -310,7 +312,11 @@ class TestRunner {
     return make(Status::Pass, "", r);
   }
 
-  SessionOptions session_options() const { return SessionOptions{}.intra_op_threads(1).inter_op_threads(1); }
+  SessionOptions session_options() const {
+    SessionOptions options = SessionOptions{}.intra_op_threads(1).inter_op_threads(1);
+    for (const std::string& spec : opt_.eps) options.provider(Provider::parse(spec));
+    return options;
+  }
 
   const ConformanceOptions& opt_;
   const Environment& env_;
@@ -363,6 +369,14 @@ int run_conformance(const ConformanceOptions& opt) {
                                                      opt.root, (fs::path(opt.root) / suite).string()));
   const std::vector<std::string> baseline =
       opt.baseline.empty() ? std::vector<std::string>{} : read_baseline(opt.baseline);
+  // A malformed or missing EP is one error now, not one per test.
+  for (const std::string& spec : opt.eps) {
+    const Provider ep = Provider::parse(spec);
+    const std::vector<std::string> available = available_providers();
+    if (std::find(available.begin(), available.end(), ep.ort_name()) == available.end())
+      throw Error(ErrorCode::NotImplemented,
+                  fmt::format("--ep {}: this ONNX Runtime has {}", spec, fmt::join(available, ", ")));
+  }
   const std::vector<TestCase> tests = discover(opt, suites);
   if (tests.empty()) throw Error("no tests selected (check ROOT, --suite and --filter)");
 
@@ -514,6 +528,9 @@ void add_conformance_command(CLI::App& app, Action& action) {
   cmd->add_option("--atol", opt->tolerance.atol, "Absolute tolerance for floating outputs")
       ->check(real_in(0.0, 1e6))
       ->capture_default_str();
+  cmd->add_option("--ep", opt->eps,
+                  "Run every test on this execution provider NAME[:key=value,...] (repeatable; nodes it lacks run "
+                  "on the CPU)");
   cmd->add_flag("--strict-data", opt->strict_data, "Take the test data as stored (no bfloat16-as-uint16 fix-up)");
   cmd->add_flag("--verbose,-v", opt->verbose, "ORT warnings, per-test times and data notes");
   cmd->callback([opt, &action] { action = [opt] { return run_conformance(*opt); }; });
