@@ -19,6 +19,35 @@ using detail::check_fast;
 
 namespace {
 
+// ORT's EP selection delegate over a zrt DeviceSelector (the SessionOptions keep it
+// alive while sessions are made). Exceptions and bad indices become ORT errors.
+OrtStatus* ORT_API_CALL select_devices(const OrtEpDevice** devices, std::size_t count, const OrtKeyValuePairs*,
+                                       const OrtKeyValuePairs*, const OrtEpDevice** selected, std::size_t max_selected,
+                                       std::size_t* num_selected, void* state) noexcept {
+  *num_selected = 0;
+  try {
+    std::vector<EpDevice> offered;
+    for (std::size_t i = 0; i < count; ++i) offered.push_back(detail::describe_ep_device(devices[i]));
+    const std::vector<std::size_t> chosen = (*static_cast<const DeviceSelector*>(state))(offered, max_selected);
+    if (chosen.size() > max_selected) {
+      throw Error("chose " + std::to_string(chosen.size()) + " devices, at most " + std::to_string(max_selected));
+    }
+    for (std::size_t index : chosen) {
+      if (index >= count) {
+        throw Error("chose device " + std::to_string(index) + " of " + std::to_string(count) + " offered");
+      }
+      selected[(*num_selected)++] = devices[index];
+    }
+    return nullptr;
+  } catch (const std::exception& e) {
+    *num_selected = 0;
+    return api().CreateStatus(ORT_FAIL, ("SessionOptions.device_selector: " + std::string(e.what())).c_str());
+  } catch (...) {
+    *num_selected = 0;
+    return api().CreateStatus(ORT_FAIL, "SessionOptions.device_selector: unknown exception");
+  }
+}
+
 detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environment& env) {
   const OrtApi& a = api();
   OrtSessionOptions* raw = nullptr;
@@ -88,6 +117,33 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
           "SessionOptions.record_placement");
   }
   for (const Provider& p : o.providers()) detail::append_provider(raw, p);
+  for (const SessionOptions::DeviceProvider& d : o.device_providers()) {
+    if (d.devices.empty()) throw Error("SessionOptions::provider_on: no devices given");
+    std::vector<const OrtEpDevice*> handles;
+    for (const EpDevice& device : d.devices) {
+      if (device.ep_name != d.devices.front().ep_name) {
+        throw Error("SessionOptions::provider_on: the devices belong to different EPs ('" + d.devices.front().ep_name +
+                    "' and '" + device.ep_name + "'); append each EP separately");
+      }
+      handles.push_back(device.handle);
+    }
+    std::vector<const char*> keys, values;
+    for (const auto& [k, v] : d.options) {
+      keys.push_back(k.c_str());
+      values.push_back(v.c_str());
+    }
+    check(a.SessionOptionsAppendExecutionProvider_V2(raw, env.handle(), handles.data(), handles.size(), keys.data(),
+                                                     values.data(), keys.size()),
+          ("SessionOptions::provider_on " + d.devices.front().ep_name).c_str());
+  }
+  if (o.device_policy()) {
+    check(a.SessionOptionsSetEpSelectionPolicy(raw, static_cast<OrtExecutionProviderDevicePolicy>(*o.device_policy())),
+          "SessionOptions.device_policy");
+  }
+  if (const DeviceSelector* selector = o.device_selector()) {
+    check(a.SessionOptionsSetEpSelectionPolicyDelegate(raw, select_devices, const_cast<DeviceSelector*>(selector)),
+          "SessionOptions.device_selector");
+  }
   for (const auto& [key, value] : o.config_entries()) {
     check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
   }
@@ -513,6 +569,22 @@ std::filesystem::path Session::end_profiling() {
 
 const Environment& Session::environment() const { return live("Session::environment").environment; }
 OrtSession* Session::handle() const { return live("Session::handle").session.get(); }
+
+MemoryInfo Session::input_memory(std::size_t index) const {
+  const State& s = live("Session::input_memory");
+  input(index);  // range check
+  std::vector<const OrtMemoryInfo*> infos(s.inputs.size());
+  check(api().SessionGetMemoryInfoForInputs(s.session.get(), infos.data(), infos.size()), "Session::input_memory");
+  return MemoryInfo::borrow(infos[index], state_);
+}
+
+MemoryInfo Session::output_memory(std::size_t index) const {
+  const State& s = live("Session::output_memory");
+  output(index);
+  std::vector<const OrtMemoryInfo*> infos(s.outputs.size());
+  check(api().SessionGetMemoryInfoForOutputs(s.session.get(), infos.data(), infos.size()), "Session::output_memory");
+  return MemoryInfo::borrow(infos[index], state_);
+}
 
 std::vector<EpPlacement> Session::placement() const {
   return detail::read_placement(live("Session::placement").session.get());

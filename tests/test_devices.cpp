@@ -271,4 +271,11 @@ TEST(Devices, StateCarryOnTheDevice) {
   EXPECT_EQ(state, std::vector<float>(8, 0.0f));
 }
 
+// Where a WebGPU session wants its inputs and produces its outputs.
+TEST(Devices, SessionInputAndOutputMemory) {
+  const Session session = Session::from_bytes(zrt::test::add_constant(), webgpu().cpu_fallback(false));
+  EXPECT_EQ(session.input_memory(0).name(), "WebGPU_Buf");
+  EXPECT_FALSE(session.output_memory(0).is_host_accessible());
+}
+
 }  // namespace

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -77,6 +81,74 @@ TEST(Providers, PlacementMustBeRecorded) {
   ASSERT_EQ(placement.size(), 1u);
   EXPECT_EQ(placement[0].provider, "CPUExecutionProvider");
   EXPECT_GE(placement[0].nodes.size(), 2u);  // the MatMuls (fused with their Adds or not)
+}
+
+// Devices ORT offers: in this ORT, the CPU EP's; appended by device, chosen by a policy
+// or by a selector of ours.
+TEST(EpDevices, TheCpuDeviceIsOfferedAndUsable) {
+  const zrt::Environment env;
+  const std::vector<zrt::EpDevice> devices = env.devices();
+  const auto cpu = std::find_if(devices.begin(), devices.end(),
+                                [](const zrt::EpDevice& d) { return d.ep_name == "CPUExecutionProvider"; });
+  ASSERT_NE(cpu, devices.end());
+  EXPECT_EQ(cpu->hardware, zrt::HardwareType::Cpu);
+  EXPECT_STREQ(zrt::to_string(cpu->hardware), "CPU");
+  EXPECT_NE(cpu->handle, nullptr);
+
+  const std::vector<float> x(16, 1.0f);
+  const zrt::TensorView<const float> view(x, {1, 16});
+  auto expect_runs = [&](const SessionOptions& options) {
+    const Session session = Session::from_bytes(env, zrt::test::add_constant(), options);
+    EXPECT_EQ(session.run({view})[0].data<float>()[3], 1.0f + zrt::test::add_constant_c(3));
+  };
+  expect_runs(SessionOptions{}.provider_on({*cpu}));
+  expect_runs(SessionOptions{}.device_policy(zrt::DevicePolicy::PreferCpu));
+  std::size_t offered = 0;
+  expect_runs(SessionOptions{}.device_selector([&](std::span<const zrt::EpDevice> d, std::size_t) {
+    offered = d.size();
+    for (std::size_t i = 0; i < d.size(); ++i)
+      if (d[i].ep_name == "CPUExecutionProvider") return std::vector<std::size_t>{i};
+    return std::vector<std::size_t>{};
+  }));
+  EXPECT_GE(offered, 1u);
+}
+
+TEST(EpDevices, SelectorErrorsFailSessionCreationWithTheirMessage) {
+  EXPECT_TRUE(throws_error(
+      [] {
+        (void)Session::from_bytes(zrt::test::add_constant(),
+                                  SessionOptions{}.device_selector([](std::span<const zrt::EpDevice>, std::size_t) {
+                                    throw std::runtime_error("no device suits this model");
+                                    return std::vector<std::size_t>{};
+                                  }));
+      },
+      ErrorCode::Fail, {"SessionOptions.device_selector: no device suits this model"}));
+  EXPECT_TRUE(throws_error(
+      [] {
+        (void)Session::from_bytes(zrt::test::add_constant(),
+                                  SessionOptions{}.device_selector([](std::span<const zrt::EpDevice>, std::size_t) {
+                                    return std::vector<std::size_t>{99};
+                                  }));
+      },
+      ErrorCode::Fail, {"SessionOptions.device_selector: chose device 99 of"}));
+}
+
+TEST(EpDevices, ProviderLibrariesThatAreMissingOrNotLibrariesAreNamed) {
+  zrt::Environment env;
+  EXPECT_TRUE(throws_error([&] { env.register_provider_library("mine", "/no/such/libmy_ep.so"); },
+                           ErrorCode::NoSuchFile,
+                           {"register_provider_library 'mine': no library at '/no/such/libmy_ep.so'"}));
+  const std::string text = ::testing::TempDir() + "not_a_library.so";
+  std::ofstream(text) << "not an ELF file\n";
+  EXPECT_TRUE(throws_error([&] { env.register_provider_library("text", text); }, ErrorCode::Fail,
+                           {"register_provider_library 'text' from '" + text + "'"}));
+}
+
+TEST(EpDevices, InputAndOutputMemory) {
+  const Session session = Session::from_bytes(zrt::test::add_constant());
+  EXPECT_EQ(session.input_memory(0).name(), "Cpu");
+  EXPECT_TRUE(session.output_memory(0).is_host_accessible());
+  EXPECT_TRUE(throws_error([&] { (void)session.input_memory(1); }, ErrorCode::InvalidArgument, {"index 1"}));
 }
 
 }  // namespace

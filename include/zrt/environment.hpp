@@ -1,15 +1,19 @@
 // Environment: ORT's process environment (logging, optional global thread pools).
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct OrtEnv;
 
 namespace zrt {
+
+struct EpDevice;
 
 enum class LogLevel : int { Verbose = 0, Info = 1, Warning = 2, Error = 3, Fatal = 4 };
 
@@ -52,6 +56,13 @@ class Environment {
   static Environment default_environment();
 
   const EnvironmentOptions& options() const noexcept;
+  // The (execution provider, device) pairs ORT offers (devices.hpp), built-in EPs and
+  // those of registered libraries.
+  std::vector<EpDevice> devices() const;
+  // A plugin EP library (ORT's RegisterExecutionProviderLibrary): its devices then show
+  // in devices(). Throws zrt::Error naming the library when it is missing or not one.
+  void register_provider_library(const std::string& name, const std::filesystem::path& library);
+  void unregister_provider_library(const std::string& name);
   bool has_global_thread_pools() const noexcept { return options().global_thread_pools.has_value(); }
   OrtEnv* handle() const noexcept;
 

@@ -151,6 +151,9 @@ class Session {
   // Which execution provider took which nodes (providers.hpp). Needs
   // SessionOptions::record_placement (on by default when a provider is set).
   std::vector<EpPlacement> placement() const;
+  // Where the session wants an input / produces an output (the EP's device memory, or CPU).
+  MemoryInfo input_memory(std::size_t index) const;
+  MemoryInfo output_memory(std::size_t index) const;
   // Nanoseconds since the epoch when profiling started (0 when it is off).
   std::uint64_t profiling_start_time_ns() const;
   // Stops profiling and returns the trace file's path.

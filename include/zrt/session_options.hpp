@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "zrt/devices.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/prepacked_weights.hpp"
 #include "zrt/providers.hpp"
@@ -161,8 +162,34 @@ class SessionOptions {
     record_placement_ = v;
     return *this;
   }
-  bool records_placement() const noexcept { return record_placement_.value_or(!providers_.empty()); }
+  bool records_placement() const noexcept {
+    return record_placement_.value_or(!providers_.empty() || !device_providers_.empty());
+  }
   std::optional<bool> record_placement() const noexcept { return record_placement_; }
+
+  // Append by device (ORT's SessionOptionsAppendExecutionProvider_V2): the EP of these
+  // devices (from Environment::devices(), all of one EP) with its options. The devices
+  // must come from the environment the session is made with.
+  SessionOptions& provider_on(std::vector<EpDevice> devices, Provider::Options options = {}) {
+    device_providers_.push_back({std::move(devices), std::move(options)});
+    return *this;
+  }
+  struct DeviceProvider {
+    std::vector<EpDevice> devices;
+    Provider::Options options;
+  };
+  const std::vector<DeviceProvider>& device_providers() const noexcept { return device_providers_; }
+  // Let ORT choose EPs and devices by a policy, or by `selector` (devices.hpp).
+  SessionOptions& device_policy(DevicePolicy policy) noexcept {
+    device_policy_ = policy;
+    return *this;
+  }
+  std::optional<DevicePolicy> device_policy() const noexcept { return device_policy_; }
+  SessionOptions& device_selector(DeviceSelector selector) {
+    device_selector_ = std::make_shared<const DeviceSelector>(std::move(selector));
+    return *this;
+  }
+  const DeviceSelector* device_selector() const noexcept { return device_selector_.get(); }
 
  private:
   OptimizationLevel optimization_level_{OptimizationLevel::All};
@@ -187,6 +214,9 @@ class SessionOptions {
   std::vector<Provider> providers_;
   std::optional<bool> cpu_fallback_;
   std::optional<bool> record_placement_;
+  std::vector<DeviceProvider> device_providers_;
+  std::optional<DevicePolicy> device_policy_;
+  std::shared_ptr<const DeviceSelector> device_selector_;  // shared: ORT calls it during creation
 };
 
 }  // namespace zrt

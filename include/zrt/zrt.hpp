@@ -3,6 +3,7 @@
 
 #include "zrt/async.hpp"
 #include "zrt/buffer.hpp"
+#include "zrt/devices.hpp"
 #include "zrt/element.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
