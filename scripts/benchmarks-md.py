@@ -26,6 +26,9 @@ TUNE_MIN_GAIN = 0.10
 # The soak section (`make soak`, scripts/soak-md.py) between these markers is kept as is.
 SOAK_BEGIN = "<!-- soak:begin -->"
 SOAK_END = "<!-- soak:end -->"
+# So is the device section (`zrt bench --ep webgpu`, measured by hand).
+DEVICES_BEGIN = "<!-- devices:begin -->"
+DEVICES_END = "<!-- devices:end -->"
 
 PATH_ORDER = ["c_binding", "cxx_run", "cxx_binding", "zrt_run", "zrt_run_view", "zrt_prepared",
               "zrt_prepared_binding", "zrt_lane"]
@@ -41,16 +44,21 @@ def load(path):
 
 def kept_soak_section(path):
     """The soak section of the existing file, unchanged ([] when there is none)."""
+    return kept_section(path, SOAK_BEGIN, SOAK_END)
+
+
+def kept_section(path, begin_marker, end_marker):
+    """The section between the markers in the existing file, unchanged ([] when there is none)."""
     try:
         with open(path) as f:
             text = f.read()
     except OSError:
         return []
-    begin = text.find(SOAK_BEGIN)
-    end = text.find(SOAK_END, begin) if begin >= 0 else -1
+    begin = text.find(begin_marker)
+    end = text.find(end_marker, begin) if begin >= 0 else -1
     if begin < 0 or end < 0:
         return []
-    return [text[begin:end + len(SOAK_END)], ""]
+    return [text[begin:end + len(end_marker)], ""]
 
 
 def us(v):
@@ -240,6 +248,7 @@ def main():
         else:
             lines += model_section(m["name"], m["description"], b)
     lines += tune_section(tune)
+    lines += kept_section(args.out, DEVICES_BEGIN, DEVICES_END)
     lines += kept_soak_section(args.out)
     with open(args.out, "w") as f:
         f.write("\n".join(lines).rstrip() + "\n")

@@ -16,6 +16,9 @@
 #include "bench_workload.hpp"
 #include "models/models.hpp"
 #include "zrt/error.hpp"
+#include "zrt/options_file.hpp"
+#include "zrt/providers.hpp"
+#include "zrt/session_options.hpp"
 
 namespace zrt::cli::bench {
 namespace {
@@ -26,9 +29,11 @@ WorkloadSpec builtin(const std::string& name) {
   return spec;
 }
 
+// Every host path (the device paths need an EP: tests/bench/test_bench_devices.cpp).
 std::vector<NamedPath> all_paths(const Workload& w) {
   std::vector<NamedPath> paths;
-  for (const PathInfo& p : path_catalog()) paths.push_back({std::string(p.name), make_path(p.name, w)});
+  for (const PathInfo& p : path_catalog())
+    if (!p.device) paths.push_back({std::string(p.name), make_path(p.name, w)});
   return paths;
 }
 
@@ -82,6 +87,29 @@ TEST(BenchPaths, CatalogStartsWithTheFloorAndTheReference) {
     EXPECT_FALSE(p.description.empty());
   }
   EXPECT_EQ(find_path("nope"), nullptr);
+}
+
+TEST(BenchPaths, DevicePathsNeedADeviceProvider) {
+  const Workload w(builtin("add"));
+  for (const char* name : {"c_binding_device", "zrt_lane_device"}) {
+    ASSERT_NE(find_path(name), nullptr);
+    EXPECT_TRUE(find_path(name)->device);
+    const std::string e = error_of([&] { (void)make_path(name, w); });
+    EXPECT_NE(e.find("needs a device execution provider (--ep"), std::string::npos) << e;
+  }
+}
+
+TEST(BenchWorkload, EpAndAnOptionsFileWithOtherProvidersIsAnError) {
+  zrt::test::TempDir dir;
+  const auto file = dir.path() / "options.json";
+  zrt::save_session_options(zrt::SessionOptions{}.provider(zrt::Provider("XNNPACK")), file);
+  WorkloadSpec spec = builtin("add");
+  spec.options_file = file.string();
+  spec.providers = {zrt::Provider::parse("webgpu")};
+  const std::string e = error_of([&] { (void)bench_session_options(spec); });
+  EXPECT_NE(e.find("already chooses execution providers (XNNPACK)"), std::string::npos) << e;
+  spec.providers = {zrt::Provider("XNNPACK")};  // the same list: fine
+  EXPECT_EQ(bench_session_options(spec).providers().size(), 1u);
 }
 
 TEST(BenchPaths, UnknownPathListsTheNames) {
@@ -185,7 +213,7 @@ TEST(BenchEngine, OutputsThatAreNotTensorsAreLeftToOrt) {
   EXPECT_NE(error_of([&] { (void)make_path("zrt_lane", w); }).find("lanes bind tensors only"), std::string::npos);
   std::vector<NamedPath> paths;
   for (const PathInfo& p : path_catalog())
-    if (p.name != "zrt_lane") paths.push_back({std::string(p.name), make_path(p.name, w)});
+    if (p.name != "zrt_lane" && !p.device) paths.push_back({std::string(p.name), make_path(p.name, w)});
   const NamedPath reference{"cxx_run", make_path("cxx_run", w)};
   check_outputs(reference, paths, output_names(w), 2);
 }

@@ -1,10 +1,12 @@
 // zrt bench [MODEL] [--builtin NAME] [--paths LIST] [--iters N | --duration S] [--warmup N]
 //           [--rounds N] [--threads N] [--options FILE] [--seed N] [--dim NAME=VALUE]...
 //           [--input NAME=FILE.npy]... [--carry OUT=IN]... [--lanes K] [--json FILE]
-//           [--histogram FILE.svg]
+//           [--histogram FILE.svg] [--ep NAME[:key=value,...]]...
 // Runs one model through ORT's C API, ORT's C++ API and zrt's run paths side by side, in
 // one process on the same inputs, after checking that every path computes the same
-// outputs; prints latency percentiles, throughput and allocations per run for each.
+// outputs; prints latency percentiles, throughput and allocations per run for each. With
+// --ep (a device EP such as webgpu) every session runs on it, and two device paths (a
+// device lane against the C API on device tensors) join the others.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
@@ -30,12 +32,13 @@
 #include "workload_options.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
+#include "zrt/providers.hpp"
 
 namespace zrt::cli {
 namespace {
 
 struct BenchCommandOptions {
-  WorkloadOptions workload;  // MODEL, --builtin, --seed, --dim, --input, --carry
+  WorkloadOptions workload;  // MODEL, --builtin, --seed, --dim, --input, --carry, --ep
   std::vector<std::string> paths;
   std::size_t iters = 0;
   double duration = 0.5;
@@ -98,11 +101,16 @@ std::vector<std::string> selected_paths(const std::vector<std::string>& requeste
 }
 
 int run_bench(const BenchCommandOptions& opt) {
-  const std::vector<std::string> names = selected_paths(opt.paths);
+  std::vector<std::string> names = selected_paths(opt.paths);
   bench::WorkloadSpec spec = workload_spec(opt.workload);
   spec.intra_op_threads = opt.threads;
   spec.options_file = opt.options_file;
   const bench::Workload w(spec);
+  // The device paths need an EP; without one they are run only when asked for (and then
+  // fail saying so).
+  const std::vector<Provider>& providers = w.options.providers();
+  if (opt.paths.empty() && providers.empty())
+    std::erase_if(names, [](const std::string& n) { return bench::find_path(n)->device; });
 
   ProgressBar bar;
   // A path that cannot run this model (e.g. a lane, which binds tensors only, on a model
@@ -161,6 +169,7 @@ int run_bench(const BenchCommandOptions& opt) {
   for (const bench::CarryPair& c : w.carry)
     report.carry.emplace_back(w.outputs[c.output].name, w.session.input(c.input).name);
   report.intra_op_threads = w.options.intra_op_threads();
+  for (const Provider& p : providers) report.providers.push_back(p.to_string());
   report.options_file = w.options_file;
   report.iters = opt.iters;
   report.duration_s = opt.duration;
@@ -186,7 +195,8 @@ void add_bench_command(CLI::App& app, Action& action) {
   add_workload_options(*cmd, opt->workload, "run");
   cmd->add_option("--paths", opt->paths,
                   "Paths to run (comma-separated): c_binding, cxx_run, cxx_binding, zrt_run, zrt_run_view, "
-                  "zrt_prepared, zrt_prepared_binding, zrt_lane (default: all)")
+                  "zrt_prepared, zrt_prepared_binding, zrt_lane, and with --ep c_binding_device, zrt_lane_device "
+                  "(default: all)")
       ->delimiter(',');
   auto* iters = cmd->add_option("--iters,-n", opt->iters, "Timed runs per path (instead of --duration)")
                     ->check(count_in(1, std::uint64_t{1} << 32));

@@ -95,6 +95,7 @@ std::vector<PathResult> time_paths(std::span<NamedPath> paths, const TimingConfi
       path.run();
       warm[i] = micros(Clock::now() - t0);
     }
+    path.settle();
     if (!warm.empty()) {
       std::sort(warm.begin(), warm.end());
       estimate_us[p] = std::max(warm[warm.size() / 2], 0.01);
@@ -154,6 +155,7 @@ std::vector<PathResult> time_paths(std::span<NamedPath> paths, const TimingConfi
       const AllocationSnapshot after = allocation_snapshot();
       allocations[p] += after.allocations - before.allocations;
       alloc_bytes[p] += after.bytes - before.bytes;
+      path.settle();
       count[p] = i;
       report(config.progress, "timing", ++done, rounds * n_paths);
     }

@@ -18,20 +18,27 @@
 namespace zrt::cli::bench {
 namespace {
 
-constexpr std::array<PathInfo, 8> kPaths = {{
+constexpr std::array<PathInfo, 10> kPaths = {{
     {"c_binding", "C API RunWithBinding, bound once to caller-owned inputs and outputs (the floor)",
-     "two bindings, ping-pong"},
+     "two bindings, ping-pong", false},
     {"cxx_run", "C++ API Ort::Session::Run returning std::vector<Ort::Value>; names and input values made once",
-     "the returned value is the next input"},
-    {"cxx_binding", "C++ API Ort::IoBinding bound once to caller-owned inputs and outputs", "two bindings, ping-pong"},
-    {"zrt_run", "zrt Session::run, input Values made once, Outputs reused", "two Outputs, ping-pong"},
+     "the returned value is the next input", false},
+    {"cxx_binding", "C++ API Ort::IoBinding bound once to caller-owned inputs and outputs", "two bindings, ping-pong",
+     false},
+    {"zrt_run", "zrt Session::run, input Values made once, Outputs reused", "two Outputs, ping-pong", false},
     {"zrt_run_view", "zrt Session::run, TensorView inputs (made into ORT values each run), Outputs reused",
-     "two Outputs, ping-pong"},
+     "two Outputs, ping-pong", false},
     {"zrt_prepared", "zrt PreparedRun: inputs prepared once, ORT allocates outputs (fixed shapes written in place)",
-     "copies the state into the input buffer"},
+     "copies the state into the input buffer", false},
     {"zrt_prepared_binding", "zrt PreparedBinding bound once to caller-owned inputs and outputs",
-     "two bindings, ping-pong"},
-    {"zrt_lane", "zrt Lane: bound once to its own buffers", "LaneOptions::carry (two bindings, ping-pong)"},
+     "two bindings, ping-pong", false},
+    {"zrt_lane", "zrt Lane: bound once to its own buffers", "LaneOptions::carry (two bindings, ping-pong)", false},
+    {"c_binding_device",
+     "C API RunWithBinding (synchronizing bound inputs and outputs), bound once to device tensors from the "
+     "session's device allocator (the device floor)",
+     "none (device paths run models without state carry)", true},
+    {"zrt_lane_device", "zrt Lane with IoStorage::ort_allocated(device) for every input and output",
+     "none (device paths run models without state carry)", true},
 }};
 
 // ---- helpers ----------------------------------------------------------------------
@@ -113,6 +120,12 @@ HostValue host_of(const TensorBuffer& b) {
   return HostValue::of(std::move(t));
 }
 
+// On an EP that keeps tensors on a device, ORT copies a bound host input to the device
+// when it is bound, not at each run: paths that bind host inputs once bind them again
+// before each run (as LaneOptions::rebind_inputs_each_run does), else a changed input
+// (carried state) would not be read.
+bool rebind_inputs(const Workload& w) { return !w.options.providers().empty(); }
+
 const std::byte* initial_state(const Workload& w, std::size_t pair) {
   return w.inputs[w.carry[pair].input].tensor.bytes.data();
 }
@@ -175,14 +188,20 @@ class CallerMemory {
 class CBindingPath final : public Path {
  public:
   explicit CBindingPath(const Workload& w)
-      : w_(w), mem_(w), api_(ort()), session_(w.session.handle()), flip_(mem_.bindings() - 1) {
-    const auto in_names = w.session.input_names();
+      : w_(w),
+        mem_(w),
+        api_(ort()),
+        session_(w.session.handle()),
+        in_names_(w.session.input_names().begin(), w.session.input_names().end()),
+        rebind_(rebind_inputs(w)),
+        flip_(mem_.bindings() - 1) {
     const auto out_names = w.session.output_names();
     for (std::size_t b = 0; b < mem_.bindings(); ++b) {
       check(api_.CreateIoBinding(session_, &bindings_[b]), "c_binding: CreateIoBinding");
-      for (std::size_t i = 0; i < in_names.size(); ++i) {
+      for (std::size_t i = 0; i < in_names_.size(); ++i) {
         values_.push_back(ort_view(mem_.input(i, b)));
-        check(api_.BindInput(bindings_[b], in_names[i], values_.back()), "c_binding: BindInput");
+        inputs_[b].push_back(values_.back());
+        check(api_.BindInput(bindings_[b], in_names_[i], values_.back()), "c_binding: BindInput");
       }
       for (std::size_t j = 0; j < out_names.size(); ++j) {
         if (TensorBuffer* out = mem_.output(j, b)) {
@@ -207,6 +226,9 @@ class CBindingPath final : public Path {
     next_ = 0;
   }
   void run() override {
+    if (rebind_)
+      for (std::size_t i = 0; i < in_names_.size(); ++i)
+        check(api_.BindInput(bindings_[next_], in_names_[i], inputs_[next_][i]), "c_binding: BindInput");
     // ORT keeps a device-bound output's value and would write the next run into it
     // (a sequence grows run by run): bind it anew, as zrt's IoBinding does.
     for (const char* name : device_outputs_)
@@ -232,7 +254,10 @@ class CBindingPath final : public Path {
   CallerMemory mem_;
   const OrtApi& api_;
   OrtSession* session_;
+  std::vector<const char*> in_names_;
+  bool rebind_;
   std::vector<Ort::Value> values_;
+  std::array<std::vector<const OrtValue*>, 2> inputs_;  // per binding, model order
   std::vector<const char*> device_outputs_;
   std::array<OrtIoBinding*, 2> bindings_{};
   std::size_t next_ = 0;
@@ -299,14 +324,19 @@ struct BorrowedSession {
 class CxxBindingPath final : public Path {
  public:
   explicit CxxBindingPath(const Workload& w)
-      : w_(w), mem_(w), borrowed_(w.session.handle()), flip_(mem_.bindings() - 1) {
-    const auto in_names = w.session.input_names();
+      : w_(w),
+        mem_(w),
+        borrowed_(w.session.handle()),
+        in_names_(w.session.input_names().begin(), w.session.input_names().end()),
+        rebind_(rebind_inputs(w)),
+        flip_(mem_.bindings() - 1) {
     const auto out_names = w.session.output_names();
     for (std::size_t b = 0; b < mem_.bindings(); ++b) {
       bindings_[b] = Ort::IoBinding(borrowed_.session);
-      for (std::size_t i = 0; i < in_names.size(); ++i) {
+      for (std::size_t i = 0; i < in_names_.size(); ++i) {
         values_.push_back(ort_view(mem_.input(i, b)));
-        bindings_[b].BindInput(in_names[i], values_.back());
+        inputs_[b].push_back(values_.size() - 1);
+        bindings_[b].BindInput(in_names_[i], values_.back());
       }
       for (std::size_t j = 0; j < out_names.size(); ++j) {
         if (TensorBuffer* out = mem_.output(j, b)) {
@@ -325,6 +355,9 @@ class CxxBindingPath final : public Path {
     next_ = 0;
   }
   void run() override {
+    if (rebind_)  // see rebind_inputs
+      for (std::size_t i = 0; i < in_names_.size(); ++i)
+        bindings_[next_].BindInput(in_names_[i], values_[inputs_[next_][i]]);
     for (const char* name : device_outputs_) bindings_[next_].BindOutput(name, cpu_memory());  // see c_binding
     borrowed_.session.Run(run_options_, bindings_[next_]);
     next_ ^= flip_;
@@ -347,7 +380,10 @@ class CxxBindingPath final : public Path {
   CallerMemory mem_;
   BorrowedSession borrowed_;
   Ort::RunOptions run_options_{nullptr};
+  std::vector<const char*> in_names_;
+  bool rebind_;
   std::vector<Ort::Value> values_;
+  std::array<std::vector<std::size_t>, 2> inputs_;  // per binding: indices into values_
   std::vector<const char*> device_outputs_;
   std::array<Ort::IoBinding, 2> bindings_{Ort::IoBinding(nullptr), Ort::IoBinding(nullptr)};
   std::size_t next_ = 0;
@@ -417,7 +453,12 @@ std::vector<Input> buffer_inputs(const Session& session, const std::vector<Tenso
 class ZrtPreparedPath final : public Path {
  public:
   explicit ZrtPreparedPath(const Workload& w)
-      : w_(w), buffers_(input_buffers(w)), prepared_(w.session, buffer_inputs(w.session, buffers_)) {}
+      : w_(w), buffers_(input_buffers(w)), prepared_(w.session, buffer_inputs(w.session, buffers_)) {
+    if (rebind_inputs(w) && !w.carry.empty())
+      throw Error(ErrorCode::NotImplemented,
+                  "on an EP its runs do not read the state copied into its input buffer (inputs are read when "
+                  "prepared)");
+  }
 
   void reset() override {
     for (std::size_t p = 0; p < w_.carry.size(); ++p)
@@ -451,6 +492,10 @@ class ZrtPreparedPath final : public Path {
 class ZrtPreparedBindingPath final : public Path {
  public:
   explicit ZrtPreparedBindingPath(const Workload& w) : w_(w), mem_(w), flip_(mem_.bindings() - 1) {
+    if (rebind_inputs(w))
+      throw Error(ErrorCode::NotImplemented,
+                  "binds host inputs once, and an EP copies them to its device only when they are bound "
+                  "(PreparedBinding cannot bind them again before each run)");
     for (const OutputInfo& o : w.outputs) caller_outputs_ = caller_outputs_ && o.bindable;
     if (!caller_outputs_ && !w.carry.empty())
       throw Error(ErrorCode::NotImplemented,
@@ -497,7 +542,7 @@ class ZrtPreparedBindingPath final : public Path {
   std::size_t flip_;
 };
 
-// ---- zrt_lane: Lane -----------------------------------------------------------------
+// ---- zrt_lane / zrt_lane_device: Lane ------------------------------------------------
 
 void* lane_input(Lane& lane, std::size_t i, ElementType type) {
   return visit_element(type, [&]<typename T>(std::type_identity<T>) -> void* { return lane.input<T>(i).data(); });
@@ -506,9 +551,23 @@ void* lane_state(Lane& lane, std::size_t pair, ElementType type) {
   return visit_element(type, [&]<typename T>(std::type_identity<T>) -> void* { return lane.state<T>(pair).data(); });
 }
 
+// Lane options for a device lane: every input and output OrtAllocated on `device`.
+LaneOptions device_lane_options(const Workload& w, const std::optional<MemoryInfo>& device) {
+  LaneOptions options = bench_lane_options(w);
+  if (device) {
+    for (std::size_t i = 0; i < w.inputs.size(); ++i)
+      options.input_storage(w.session.input(i).name, IoStorage::ort_allocated(*device));
+    for (const OutputInfo& o : w.outputs) options.output_storage(o.name, IoStorage::ort_allocated(*device));
+  }
+  return options;
+}
+
 class ZrtLanePath final : public Path {
  public:
-  explicit ZrtLanePath(const Workload& w) : w_(w), owned_(std::in_place, w.session, bench_lane_options(w)) {
+  // With `device`, the lane's tensors live there: inputs are uploaded once, outputs()
+  // downloads (runs copy nothing).
+  explicit ZrtLanePath(const Workload& w, std::optional<MemoryInfo> device = std::nullopt)
+      : w_(w), device_(std::move(device)), owned_(std::in_place, w.session, device_lane_options(w, device_)) {
     lane_ = &*owned_;
     init();
   }
@@ -524,26 +583,155 @@ class ZrtLanePath final : public Path {
   void run() override { lane_->run(); }
   std::vector<HostValue> outputs() const override {
     std::vector<HostValue> out;
-    for (std::size_t j = 0; j < w_.outputs.size(); ++j) out.push_back(from_value(lane_->output_value(j)));
+    for (std::size_t j = 0; j < w_.outputs.size(); ++j) {
+      if (!device_) {
+        out.push_back(from_value(lane_->output_value(j)));
+        continue;
+      }
+      TensorBuffer b(w_.outputs[j].type, Shape(w_.outputs[j].dims));
+      download(j, b);
+      out.push_back(host_of(b));
+    }
     return out;
+  }
+  void settle() override {
+    if (device_) download(0, settled_);  // a read waits for the queued runs
   }
 
  private:
+  void download(std::size_t j, TensorBuffer& b) const {
+    visit_element(b.element_type(), [&]<typename T>(std::type_identity<T>) {
+      lane_->download<T>(j, std::span<T>(static_cast<T*>(b.data()), b.element_count()));
+    });
+  }
   void init() {
+    if (device_) settled_ = TensorBuffer(w_.outputs[0].type, Shape(w_.outputs[0].dims));
     for (std::size_t i = 0; i < w_.inputs.size(); ++i) {
       if (w_.carry_into(i)) continue;
       const HostTensor& t = w_.inputs[i].tensor;
-      if (!t.bytes.empty()) std::memcpy(lane_input(*lane_, i, t.type), t.bytes.data(), t.bytes.size());
+      if (t.bytes.empty()) continue;
+      if (device_) {
+        const TensorBuffer b = buffer_for(t);  // typed, aligned host memory to upload from
+        visit_element(t.type, [&]<typename T>(std::type_identity<T>) {
+          lane_->upload<T>(i, std::span<const T>(static_cast<const T*>(b.data()), b.element_count()));
+        });
+      } else {
+        std::memcpy(lane_input(*lane_, i, t.type), t.bytes.data(), t.bytes.size());
+      }
     }
     reset();
     lane_->run();
-    lane_->audit();  // the pointers the bench writes are the ones ORT reads
+    lane_->audit();  // the pointers the bench writes (or uploads to) are the ones ORT reads
     reset();
   }
 
   const Workload& w_;
+  std::optional<MemoryInfo> device_;
   std::optional<Lane> owned_;
   Lane* lane_ = nullptr;
+  TensorBuffer settled_;  // device: where settle() reads output 0
+};
+
+// ---- c_binding_device: ORT's C API, RunWithBinding on device tensors ----------------
+
+// The device memory of the workload's first EP, or zrt::Error saying why the device
+// paths cannot run it (the bench then skips them).
+MemoryInfo device_memory_for(const Workload& w) {
+  MemoryInfo device = w.device_memory();
+  if (!w.carry.empty())
+    throw Error(ErrorCode::NotImplemented, "the device paths run models without state carry (try --no-carry)");
+  for (const OutputInfo& o : w.outputs)
+    if (!o.bindable)
+      throw Error(ErrorCode::NotImplemented,
+                  fmt::format("output '{}' is not a numeric tensor (the device paths bind tensors only)", o.name));
+  return device;
+}
+
+class CBindingDevicePath final : public Path {
+ public:
+  explicit CBindingDevicePath(const Workload& w)
+      : w_(w), api_(ort()), session_(w.session.handle()), env_(w.environment.handle()) {
+    const MemoryInfo device = device_memory_for(w);
+    try {
+      check(api_.CreateAllocator(session_, device.handle(), &allocator_), "c_binding_device: CreateAllocator");
+      check(api_.CreateRunOptions(&run_options_), "c_binding_device: CreateRunOptions");
+      check(api_.CreateIoBinding(session_, &binding_), "c_binding_device: CreateIoBinding");
+      const auto in_names = w.session.input_names();
+      for (std::size_t i = 0; i < in_names.size(); ++i) {
+        const HostTensor& t = w.inputs[i].tensor;
+        inputs_.push_back(device_tensor(t.type, t.dims));
+        TensorBuffer host = buffer_for(t);
+        copy_tensor(ort_view(host), inputs_.back());  // host -> device, once
+        check(api_.BindInput(binding_, in_names[i], inputs_.back()), "c_binding_device: BindInput");
+      }
+      const auto out_names = w.session.output_names();
+      for (std::size_t j = 0; j < out_names.size(); ++j) {
+        outputs_.push_back(device_tensor(w.outputs[j].type, w.outputs[j].dims));
+        check(api_.BindOutput(binding_, out_names[j], outputs_.back()), "c_binding_device: BindOutput");
+      }
+      settled_ = TensorBuffer(w.outputs[0].type, Shape(w.outputs[0].dims));
+      settled_view_ = ort_view(settled_);
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+  ~CBindingDevicePath() override { release(); }
+  CBindingDevicePath(const CBindingDevicePath&) = delete;
+  CBindingDevicePath& operator=(const CBindingDevicePath&) = delete;
+
+  void reset() override {}
+  void run() override {
+    // What a correct device run takes (as a device lane's run does): inputs ready on the
+    // device before the run, outputs complete after it.
+    check(api_.SynchronizeBoundInputs(binding_), "c_binding_device: SynchronizeBoundInputs");
+    check(api_.RunWithBinding(session_, run_options_, binding_), "c_binding_device: RunWithBinding");
+    check(api_.SynchronizeBoundOutputs(binding_), "c_binding_device: SynchronizeBoundOutputs");
+  }
+  void settle() override { copy_tensor(outputs_[0], settled_view_); }  // a read waits for the queued runs
+  std::vector<HostValue> outputs() const override {
+    std::vector<HostValue> out;
+    for (std::size_t j = 0; j < outputs_.size(); ++j) {
+      TensorBuffer host(w_.outputs[j].type, Shape(w_.outputs[j].dims));
+      Ort::Value view = ort_view(host);
+      copy_tensor(outputs_[j], view);  // device -> host
+      out.push_back(host_of(host));
+    }
+    return out;
+  }
+
+ private:
+  Ort::Value device_tensor(ElementType type, const std::vector<std::int64_t>& dims) {
+    OrtValue* v = nullptr;
+    check(api_.CreateTensorAsOrtValue(allocator_, dims.data(), dims.size(),
+                                      static_cast<ONNXTensorElementDataType>(type), &v),
+          "c_binding_device: CreateTensorAsOrtValue");
+    return Ort::Value(v);
+  }
+  void copy_tensor(const OrtValue* src, OrtValue* dst) const {
+    check(api_.CopyTensors(env_, &src, &dst, nullptr, 1), "c_binding_device: CopyTensors");
+  }
+  // The binding and the tensors before the allocator that made them.
+  void release() noexcept {
+    if (binding_ != nullptr) api_.ReleaseIoBinding(std::exchange(binding_, nullptr));
+    inputs_.clear();
+    outputs_.clear();
+    settled_view_ = Ort::Value(nullptr);
+    if (run_options_ != nullptr) api_.ReleaseRunOptions(std::exchange(run_options_, nullptr));
+    if (allocator_ != nullptr) api_.ReleaseAllocator(std::exchange(allocator_, nullptr));
+  }
+
+  const Workload& w_;
+  const OrtApi& api_;
+  OrtSession* session_;
+  const OrtEnv* env_;
+  OrtAllocator* allocator_ = nullptr;
+  OrtRunOptions* run_options_ = nullptr;
+  OrtIoBinding* binding_ = nullptr;
+  std::vector<Ort::Value> inputs_;
+  std::vector<Ort::Value> outputs_;
+  TensorBuffer settled_;  // where settle() reads output 0
+  Ort::Value settled_view_{nullptr};
 };
 
 }  // namespace
@@ -565,6 +753,8 @@ std::unique_ptr<Path> make_path(std::string_view name, const Workload& w) {
   if (name == "zrt_prepared") return std::make_unique<ZrtPreparedPath>(w);
   if (name == "zrt_prepared_binding") return std::make_unique<ZrtPreparedBindingPath>(w);
   if (name == "zrt_lane") return std::make_unique<ZrtLanePath>(w);
+  if (name == "c_binding_device") return std::make_unique<CBindingDevicePath>(w);
+  if (name == "zrt_lane_device") return std::make_unique<ZrtLanePath>(w, device_memory_for(w));
   std::vector<std::string_view> names;
   for (const PathInfo& p : kPaths) names.push_back(p.name);
   throw Error(fmt::format("unknown path '{}'; the paths are: {}", name, fmt::join(names, ", ")));
@@ -586,6 +776,7 @@ LaneOptions bench_lane_options(const Workload& w) {
   for (const OutputInfo& o : w.outputs)
     if (!o.bindable) options.output_storage(o.name, IoStorage::bound_to());
   for (const CarryPair& c : w.carry) options.carry(w.outputs[c.output].name, w.session.input(c.input).name);
+  if (rebind_inputs(w)) options.rebind_inputs_each_run(true);
   return options;
 }
 

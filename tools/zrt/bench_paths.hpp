@@ -25,15 +25,20 @@ class Path {
   virtual void run() = 0;
   // The last run's outputs in model order (copies, for comparison).
   virtual std::vector<HostValue> outputs() const = 0;
+  // Waits until the device has done the work runs queued (a device run may return once
+  // its work is submitted, as WebGPU's does). Called outside timed sections, so one
+  // path's queued work is not timed as another's.
+  virtual void settle() {}
 };
 
 struct PathInfo {
   std::string_view name;
   std::string_view description;  // what one run does
   std::string_view carry;        // how it feeds carried state to the next run
+  bool device = false;           // inputs and outputs in the first EP's device memory (needs --ep)
 };
 
-// Every path, in the order the bench runs and prints them.
+// Every path, in the order the bench runs and prints them (the device paths last).
 std::span<const PathInfo> path_catalog() noexcept;
 const PathInfo* find_path(std::string_view name) noexcept;
 // The reference every path's outputs are compared with.

@@ -14,14 +14,15 @@
 namespace zrt::cli::bench {
 namespace {
 
-// The first three are the headline ratios (printed on the first line).
-constexpr std::array<RatioSpec, 6> kRatios = {{
+// The first three are the headline ratios (printed on the first line), three a line.
+constexpr std::array<RatioSpec, 7> kRatios = {{
     {"zrt_lane_vs_c_binding", "zrt_lane", "c_binding"},
     {"zrt_prepared_vs_c_binding", "zrt_prepared", "c_binding"},
     {"zrt_run_vs_cxx_run", "zrt_run", "cxx_run"},
     {"zrt_prepared_binding_vs_c_binding", "zrt_prepared_binding", "c_binding"},
     {"zrt_run_view_vs_cxx_run", "zrt_run_view", "cxx_run"},
     {"cxx_binding_vs_c_binding", "cxx_binding", "c_binding"},
+    {"zrt_lane_device_vs_c_binding_device", "zrt_lane_device", "c_binding_device"},
 }};
 
 std::string number(double v) {
@@ -106,8 +107,9 @@ std::string format_table(const BenchReport& r) {
   fmt::format_to(out, "zrt bench: {}{}\n", r.model, r.description.empty() ? "" : "  (" + r.description + ")");
   std::string timing =
       r.iters > 0 ? fmt::format("{} runs per path", r.iters) : fmt::format("{:.2f} s of runs per path", r.duration_s);
-  fmt::format_to(out, "ONNX Runtime {}, intra-op threads {}{}; {} interleaved rounds, {}, warm-up {} runs per path\n",
+  fmt::format_to(out, "ONNX Runtime {}{}, intra-op threads {}{}; {} interleaved rounds, {}, warm-up {} runs per path\n",
                  r.ort_version,
+                 r.providers.empty() ? "" : fmt::format(" on {} (CPU fallback)", fmt::join(r.providers, ", ")),
                  r.intra_op_threads == 0 ? std::string("ORT default") : std::to_string(r.intra_op_threads),
                  r.options_file.empty() ? "" : ", options from " + r.options_file, r.rounds, timing, r.warmup);
   for (const auto& in : r.inputs) fmt::format_to(out, "input  {}: {} from {}\n", in.name, in.type, in.origin);
@@ -122,8 +124,12 @@ std::string format_table(const BenchReport& r) {
                    r.check.reference, r.check.tolerance.rtol, r.check.tolerance.atol, r.check.max_abs_diff);
   fmt::format_to(out, "\n{:<22}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}{:>11}{:>12}{:>10}\n", "path", "p50 µs",
                  "p90 µs", "p99 µs", "p99.9 µs", "mean µs", "min µs", "runs", "runs/s", "allocs/run", "p50 vs C");
-  const PathResult* floor = r.find("c_binding");
+  // Device paths compare with the device floor.
+  const PathResult* host_floor = r.find("c_binding");
+  const PathResult* device_floor = r.find("c_binding_device");
   for (const PathResult& p : r.paths) {
+    const PathInfo* info = find_path(p.name);
+    const PathResult* floor = info != nullptr && info->device ? device_floor : host_floor;
     const LatencyStats& st = p.stats;
     const std::string vs =
         floor && floor->stats.p50_us > 0 ? fmt::format("{:.3f}", st.p50_us / floor->stats.p50_us) : "-";
@@ -136,9 +142,9 @@ std::string format_table(const BenchReport& r) {
   // The headline ratios first (the floor for bound paths, ORT's typical Run for the
   // flexible one), then the others.
   s += "\n";
-  for (std::size_t line = 0; line < 2; ++line) {
+  for (std::size_t line = 0; line * 3 < kRatios.size(); ++line) {
     bool any = false;
-    for (std::size_t q = line * 3; q < line * 3 + 3; ++q) {
+    for (std::size_t q = line * 3; q < std::min(line * 3 + 3, kRatios.size()); ++q) {
       if (auto v = p50_ratio(r, kRatios[q].a, kRatios[q].b)) {
         fmt::format_to(out, "{}{} / {} = {:.3f}",
                        any         ? "   "
@@ -239,6 +245,7 @@ nlohmann::ordered_json report_json(const BenchReport& r) {
                  {"warmup", r.warmup},
                  {"rounds", r.rounds},
                  {"intra_op_threads", r.intra_op_threads},
+                 {"providers", r.providers},
                  {"seed", r.seed},
                  {"options_file",
                   r.options_file.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.options_file)}};

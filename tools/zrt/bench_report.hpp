@@ -30,6 +30,7 @@ struct BenchReport {
   std::vector<InputLine> inputs;
   std::vector<std::pair<std::string, std::string>> carry;  // (output, input)
   int intra_op_threads = 0;
+  std::vector<std::string> providers;  // the sessions' EPs ("WebGPU"), in order; empty: the CPU EP
   std::string options_file;
   std::size_t iters = 0;
   double duration_s = 0;

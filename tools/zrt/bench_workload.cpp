@@ -1,6 +1,7 @@
 #include "bench_workload.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "builtin_model.hpp"
 #include "zrt/error.hpp"
@@ -103,6 +104,20 @@ SessionOptions bench_session_options(const WorkloadSpec& spec) {
   else if (spec.options_file.empty())
     options.intra_op_threads(1);
   apply_free_dims(options, spec.dims);
+  // --ep with an options file that chooses providers too: the same list is fine (a file
+  // `zrt tune --ep ... --write` saved), another one would be ambiguous.
+  if (!spec.providers.empty() && !options.providers().empty()) {
+    if (options.providers() != spec.providers) {
+      std::vector<std::string> file;
+      for (const Provider& p : options.providers()) file.push_back(p.to_string());
+      throw Error(
+          fmt::format("--ep: the options file '{}' already chooses execution providers ({}); give them in "
+                      "one place",
+                      spec.options_file, fmt::join(file, ", ")));
+    }
+    return options;
+  }
+  for (const Provider& p : spec.providers) options.provider(p);
   return options;
 }
 
@@ -149,6 +164,22 @@ std::optional<std::size_t> Workload::carry_from(std::size_t output) const noexce
   for (std::size_t p = 0; p < carry.size(); ++p)
     if (carry[p].output == output) return p;
   return std::nullopt;
+}
+
+MemoryInfo Workload::device_memory() const {
+  if (options.providers().empty())
+    throw Error(ErrorCode::NotImplemented, "needs a device execution provider (--ep, e.g. --ep webgpu)");
+  const Provider& ep = options.providers().front();
+  const std::string name = ep.ort_name();
+  if (name == "WebGpuExecutionProvider") return MemoryInfo("WebGPU_Buffer", AllocatorType::Device, 0, MemType::Default);
+  if (name == "CUDAExecutionProvider" || name == "TensorrtExecutionProvider") {
+    int device = 0;
+    for (const auto& [key, value] : ep.options())
+      if (key == "device_id") device = std::stoi(value);
+    return MemoryInfo("Cuda", AllocatorType::Device, device, MemType::Default);
+  }
+  throw Error(ErrorCode::NotImplemented,
+              fmt::format("execution provider {} keeps tensors in host memory (no device memory to bench)", ep.name()));
 }
 
 Session Workload::open_session() const {

@@ -12,6 +12,8 @@
 
 #include "model_inputs.hpp"
 #include "zrt/environment.hpp"
+#include "zrt/memory.hpp"
+#include "zrt/providers.hpp"
 #include "zrt/session.hpp"
 #include "zrt/session_options.hpp"
 
@@ -28,6 +30,7 @@ struct WorkloadSpec {
   bool no_carry = false;                // a built-in recurrent model without its carry
   std::optional<int> intra_op_threads;  // unset: the options file's, else 1
   std::string options_file;             // SessionOptions saved by `zrt tune --write`
+  std::vector<Provider> providers;      // --ep, in order (added to the options file's)
 };
 
 // One model output as the reference run produced it.
@@ -78,13 +81,16 @@ class Workload {
   std::optional<std::size_t> carry_from(std::size_t output) const noexcept;
   // Another session made from the same model with the same options.
   Session open_session() const;
+  // Where the first provider keeps tensors (WebGPU, CUDA, TensorRT), for the device
+  // paths. Throws zrt::Error saying why there is none (no provider, or a host-memory one).
+  MemoryInfo device_memory() const;
 
  private:
   Workload(const WorkloadSpec& spec, ModelSource source);
 };
 
 // The options the bench uses: the options file (when given), intra-op threads (the
-// spec's, else the file's, else 1) and the named free dims.
+// spec's, else the file's, else 1), the named free dims and the --ep providers.
 SessionOptions bench_session_options(const WorkloadSpec& spec);
 
 }  // namespace zrt::cli::bench

@@ -1,10 +1,11 @@
 // zrt tune [MODEL] [--builtin NAME] [--budget S] [--lanes K] [--write FILE] [--json FILE]
 //          [--min-gain F] [--seed N] [--dim NAME=VALUE]... [--input NAME=FILE.npy]...
-//          [--carry OUT=IN]... [--no-carry] [--no-pin]
+//          [--carry OUT=IN]... [--no-carry] [--no-pin] [--ep NAME[:key=value,...]]...
 // Searches session options (intra-op threads, spinning, optimization level, arena,
 // memory pattern, execution mode; with --lanes K also the concurrency mode) for the
 // fastest configuration, measured by the bench engine side by side with ORT's defaults,
-// and recommends it only when it beats the defaults in a final head-to-head.
+// and recommends it only when it beats the defaults in a final head-to-head. With --ep,
+// every candidate runs on those execution providers and --write saves them too.
 #include <fmt/format.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -34,6 +35,7 @@
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
 #include "zrt/options_file.hpp"
+#include "zrt/providers.hpp"
 
 namespace zrt::cli {
 namespace {
@@ -41,7 +43,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 struct TuneCommandOptions {
-  WorkloadOptions workload;  // MODEL, --builtin, --seed, --dim, --input, --carry
+  WorkloadOptions workload;  // MODEL, --builtin, --seed, --dim, --input, --carry, --ep
   double budget = 10;
   double min_gain = 0.01;
   std::size_t lanes = 0;
@@ -192,8 +194,10 @@ int run_tune(const TuneCommandOptions& opt) {
 
   fmt::print("zrt tune: {}{}\n", measure.label(),
              measure.description().empty() ? "" : " (" + measure.description() + ")");
-  fmt::print("ONNX Runtime {}, {} cores; measured on the {} path{}{}, ranked by {}; budget {:.3g} s\n", ort_version(),
-             cores, measure.path(), opt.lanes > 0 ? fmt::format(" with {} lanes", opt.lanes) : "",
+  std::string eps;
+  for (const Provider& p : spec.providers) eps += (eps.empty() ? " on " : ", ") + p.to_string();
+  fmt::print("ONNX Runtime {}, {} cores{}; measured on the {} path{}{}, ranked by {}; budget {:.3g} s\n", ort_version(),
+             cores, eps, measure.path(), opt.lanes > 0 ? fmt::format(" with {} lanes", opt.lanes) : "",
              measure.path_note().empty() ? "" : " (no lane: " + measure.path_note() + ")",
              by_throughput ? "throughput" : "p50", opt.budget);
   std::fflush(stdout);
@@ -240,7 +244,10 @@ int run_tune(const TuneCommandOptions& opt) {
     fmt::print("concurrency mode: {} (with {} lanes)\n", r.recommended_final.detail, opt.lanes);
 
   if (!opt.write.empty()) {
-    save_session_options(r.recommended.options, opt.write);
+    // The file reproduces what was measured: the EPs too.
+    SessionOptions recommended = r.recommended.options;
+    for (const Provider& p : spec.providers) recommended.provider(p);
+    save_session_options(recommended, opt.write);
     fmt::print("written to {} (use it with zrt run/bench --options {}, or zrt::load_session_options)\n", opt.write,
                opt.write);
   }

@@ -8,6 +8,7 @@
 #include "builtin_model.hpp"
 #include "model_inputs.hpp"
 #include "zrt/error.hpp"
+#include "zrt/providers.hpp"
 
 namespace zrt::cli {
 
@@ -27,6 +28,9 @@ void add_workload_options(CLI::App& cmd, WorkloadOptions& options, const char* v
                  "OUTPUT=INPUT: state carry, each run's OUTPUT is the next run's INPUT (the input's value is the "
                  "initial state)");
   cmd.add_flag("--no-carry", options.no_carry, "Run a built-in recurrent model without its state carry");
+  cmd.add_option("--ep", options.eps,
+                 "Execution provider NAME[:key=value,...] for every session, e.g. webgpu or cuda:device_id=1 "
+                 "(repeatable)");
 }
 
 bench::WorkloadSpec workload_spec(const WorkloadOptions& options) {
@@ -38,6 +42,7 @@ bench::WorkloadSpec workload_spec(const WorkloadOptions& options) {
   spec.seed = options.seed;
   for (const std::string& c : options.carry) spec.carry.push_back(split_assignment(c, "--carry"));
   spec.no_carry = options.no_carry;
+  for (const std::string& ep : options.eps) spec.providers.push_back(Provider::parse(ep));
   return spec;
 }
 

@@ -20,13 +20,14 @@ struct WorkloadOptions {
   std::vector<std::string> inputs;  // NAME=FILE.npy
   std::vector<std::string> carry;   // OUTPUT=INPUT
   bool no_carry = false;
+  std::vector<std::string> eps;  // --ep NAME[:key=value,...], in order
 };
 
-// Adds MODEL, --builtin, --seed, --dim, --input, --carry and --no-carry to `cmd`;
+// Adds MODEL, --builtin, --seed, --dim, --input, --carry, --no-carry and --ep to `cmd`;
 // `verb` completes "Built-in model to ... when no MODEL is given".
 void add_workload_options(CLI::App& cmd, WorkloadOptions& options, const char* verb);
 
-// The bench engine's workload for these options (parses --dim, --input and --carry).
+// The bench engine's workload for these options (parses --dim, --input, --carry and --ep).
 bench::WorkloadSpec workload_spec(const WorkloadOptions& options);
 
 // Writes `text` to `path`; throws zrt::Error naming the option (`what`) and the path.
