@@ -10,12 +10,18 @@ using detail::check;
 
 IoBinding::IoBinding(const Session& session) : session_(session) {
   check(api().CreateIoBinding(session.handle(), &handle_), "IoBinding");
+  device_inputs_.resize(session.input_count());
+  for (std::size_t i = 0; i < device_inputs_.size(); ++i) {
+    device_inputs_[i] = session.input_memory(i).is_host_accessible() ? 0 : 1;
+  }
 }
 
 IoBinding::IoBinding(IoBinding&& other) noexcept
     : session_(other.session_),
       handle_(std::exchange(other.handle_, nullptr)),
-      memory_outputs_(std::move(other.memory_outputs_)) {}
+      memory_outputs_(std::move(other.memory_outputs_)),
+      device_inputs_(std::move(other.device_inputs_)),
+      host_to_device_(std::move(other.host_to_device_)) {}
 
 IoBinding& IoBinding::operator=(IoBinding&& other) noexcept {
   if (this != &other) {
@@ -23,6 +29,8 @@ IoBinding& IoBinding::operator=(IoBinding&& other) noexcept {
     session_ = other.session_;
     handle_ = std::exchange(other.handle_, nullptr);
     memory_outputs_ = std::move(other.memory_outputs_);
+    device_inputs_ = std::move(other.device_inputs_);
+    host_to_device_ = std::move(other.host_to_device_);
   }
   return *this;
 }
@@ -48,8 +56,7 @@ void IoBinding::bind_input(std::size_t index, const Value& value) {
   const Session::State& s = *session_.state();
   session_.input(index);  // range check with a clear message
   detail::check_input(s, index, value);
-  check(api().BindInput(handle_, s.input_names[index], value.handle()),
-        ("IoBinding::bind_input " + detail::describe_input(s, index)).c_str());
+  bind_input_handle(index, value.handle(), ("IoBinding::bind_input " + detail::describe_input(s, index)).c_str());
 }
 
 void IoBinding::bind_output(std::string_view name, const Value& value) {
@@ -77,6 +84,24 @@ void IoBinding::bind_output(std::string_view name, const MemoryInfo& memory) {
   memory_outputs_.emplace_back(index, memory);
 }
 
+void IoBinding::bind_input_handle(std::size_t index, const OrtValue* value, const char* what) {
+  check(api().BindInput(live("IoBinding::bind_input"), session_.input_names()[index], value), what);
+  std::erase_if(host_to_device_, [index](const auto& entry) { return entry.first == index; });
+  if (device_inputs_[index] != 0) {
+    const OrtMemoryInfo* info = nullptr;
+    check(api().GetTensorMemoryInfo(value, &info), what);
+    OrtMemoryInfoDeviceType device = OrtMemoryInfoDeviceType_CPU;
+    api().MemoryInfoGetDeviceType(info, &device);
+    if (device == OrtMemoryInfoDeviceType_CPU) host_to_device_.emplace_back(index, value);
+  }
+}
+
+void IoBinding::rebind_host_inputs() {
+  for (const auto& [index, value] : host_to_device_) {
+    check(api().BindInput(handle_, session_.input_names()[index], value), "IoBinding: binding a host input again");
+  }
+}
+
 void IoBinding::forget_memory_output(std::size_t index) {
   std::erase_if(memory_outputs_, [index](const auto& entry) { return entry.first == index; });
 }
@@ -95,7 +120,10 @@ void IoBinding::synchronize_inputs() {
 void IoBinding::synchronize_outputs() {
   check(api().SynchronizeBoundOutputs(live("IoBinding::synchronize_outputs")), "IoBinding::synchronize_outputs");
 }
-void IoBinding::clear_inputs() { api().ClearBoundInputs(live("IoBinding::clear_inputs")); }
+void IoBinding::clear_inputs() {
+  api().ClearBoundInputs(live("IoBinding::clear_inputs"));
+  host_to_device_.clear();
+}
 void IoBinding::clear_outputs() {
   api().ClearBoundOutputs(live("IoBinding::clear_outputs"));
   memory_outputs_.clear();

@@ -73,9 +73,8 @@ struct Lane::State {
   }
 
   void bind_inputs(std::size_t binding) {
-    const auto names = session.input_names();
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-      check(api().BindInput(bindings[binding].handle(), names[i], input_value(i, binding)), "Lane: binding an input");
+      bindings[binding].bind_input_handle(i, input_value(i, binding), "Lane: binding an input");
     }
   }
 

@@ -44,7 +44,7 @@ void PreparedRun::bind_if_fixed() {
   }
   IoBinding binding(session_);
   for (std::size_t i = 0; i < values_.size(); ++i) {
-    check(api().BindInput(binding.handle(), names_[i], values_[i]), "PreparedRun: binding an input");
+    binding.bind_input_handle(i, values_[i], "PreparedRun: binding an input");
   }
   for (std::size_t j = 0; j < outputs_.size(); ++j) binding.bind_output(j, outputs_.values_[j]);
   bound_.emplace(std::move(binding));
@@ -119,20 +119,17 @@ const void* fixed_output(OrtValue* value, std::size_t index, ElementType type, s
 
 // ---- PreparedBinding ---------------------------------------------------------------
 
-namespace {
-
-IoBinding bind_inputs(const Session& session, std::span<const Input> inputs, std::vector<Value>& keep) {
+IoBinding PreparedBinding::bind_inputs(const Session& session, std::span<const Input> inputs,
+                                       std::vector<Value>& keep) {
   detail::PreparedInputs prepared = detail::prepare_inputs(*session.state(), inputs, "PreparedBinding");
   IoBinding binding(session);
   for (std::size_t i = 0; i < prepared.values.size(); ++i) {
-    check(api().BindInput(binding.handle(), session.input_names()[i], prepared.values[i]),
-          ("PreparedBinding: binding " + detail::describe_input(*session.state(), i)).c_str());
+    binding.bind_input_handle(i, prepared.values[i],
+                              ("PreparedBinding: binding " + detail::describe_input(*session.state(), i)).c_str());
   }
   for (Value& v : prepared.owned) keep.push_back(std::move(v));
   return binding;
 }
-
-}  // namespace
 
 PreparedBinding::PreparedBinding(const Session& session, std::span<const Input> inputs, std::span<const Input> outputs)
     : session_(session), binding_(bind_inputs(session, inputs, values_)) {

@@ -719,6 +719,7 @@ void Session::run_with_binding(const RunOptions* options, IoBinding& binding) co
     throw Error("Session::run: the IoBinding was made for another session");
   }
   if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
+  if (!binding.host_to_device_.empty()) binding.rebind_host_inputs();
   check_fast(
       api().RunWithBinding(handle(), options != nullptr ? options->live("Session::run") : nullptr, binding.handle()));
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -276,6 +277,35 @@ TEST(Devices, SessionInputAndOutputMemory) {
   const Session session = Session::from_bytes(zrt::test::add_constant(), webgpu().cpu_fallback(false));
   EXPECT_EQ(session.input_memory(0).name(), "WebGPU_Buf");
   EXPECT_FALSE(session.output_memory(0).is_host_accessible());
+}
+
+// Host inputs on a device session: ORT copies a bound host input to the device when it
+// is bound, so zrt binds such inputs again before each run. Without that, a lane, a
+// PreparedRun or a PreparedBinding would keep computing on the first input written.
+TEST(Devices, HostInputsWrittenBetweenRunsReachTheDevice) {
+  const Session gpu = Session::from_bytes(zrt::test::add_constant(), webgpu());
+  zrt::Lane lane(gpu);
+  std::vector<float> x(16, 0.0f);
+  const TensorView<const float> view(x, {1, 16});
+  zrt::PreparedRun prepared(gpu, {view});
+  std::vector<float> y(16, 0.0f);
+  const std::array<zrt::Input, 1> inputs{view};
+  const std::array<zrt::Input, 1> outputs{TensorView<float>(y, {1, 16})};
+  zrt::PreparedBinding bound(gpu, inputs, outputs);
+  for (int round = 0; round < 4; ++round) {
+    const float v = static_cast<float>(round) * 10.0f;
+    std::fill(x.begin(), x.end(), v);
+    std::fill(lane.input<float>(0).begin(), lane.input<float>(0).end(), v);
+    lane.run();
+    prepared.run();
+    bound.run();
+    for (std::size_t i = 0; i < 16; ++i) {
+      const float want = v + zrt::test::add_constant_c(i);
+      EXPECT_EQ(lane.output<float>(0)[i], want) << "lane, round " << round;
+      EXPECT_EQ(prepared.output(0).data<float>()[i], want) << "prepared, round " << round;
+      EXPECT_EQ(y[i], want) << "prepared binding, round " << round;
+    }
+  }
 }
 
 }  // namespace

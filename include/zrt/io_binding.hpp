@@ -58,6 +58,14 @@ class IoBinding {
 
  private:
   friend class Session;
+  friend class Lane;
+  friend class PreparedRun;
+  friend class PreparedBinding;
+  // BindInput by handle, checked by the caller. A host tensor bound for an input the
+  // session wants on a device is copied there by ORT when it is bound, not when a run
+  // starts: such inputs are bound again before each run, so writes between runs count.
+  void bind_input_handle(std::size_t index, const OrtValue* value, const char* what);
+  void rebind_host_inputs();
   // The handle; throws zrt::Error "`what`: used after being moved from" when there is none.
   OrtIoBinding* live(const char* what) const;
   std::size_t checked_index(std::string_view name, bool input) const;
@@ -68,6 +76,8 @@ class IoBinding {
   Session session_;
   OrtIoBinding* handle_ = nullptr;
   std::vector<std::pair<std::size_t, MemoryInfo>> memory_outputs_;
+  std::vector<unsigned char> device_inputs_;                             // per input: the session wants device memory
+  std::vector<std::pair<std::size_t, const OrtValue*>> host_to_device_;  // bound again before each run
 };
 
 }  // namespace zrt

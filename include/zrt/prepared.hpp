@@ -132,6 +132,7 @@ class PreparedBinding {
   IoBinding& binding() noexcept { return binding_; }
 
  private:
+  static IoBinding bind_inputs(const Session& session, std::span<const Input> inputs, std::vector<Value>& keep);
   Session session_;
   std::vector<Value> values_;  // ORT values over the caller's memory, kept for the binding's life
   IoBinding binding_;          // after values_: its constructor fills values_

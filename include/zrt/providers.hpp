@@ -47,72 +47,130 @@ class Provider {
 };
 
 // Typed builders: each sets ORT's option keys for its EP and converts to a Provider.
-class Cuda {
+// `Self` is the builder, so that its setters chain.
+template <typename Self>
+class ProviderBuilder {
  public:
-  Cuda& device_id(int id) { return set("device_id", std::to_string(id)); }
-  Cuda& memory_limit(std::size_t bytes) { return set("gpu_mem_limit", std::to_string(bytes)); }
-  // "kNextPowerOfTwo" or "kSameAsRequested"
-  Cuda& arena_extend_strategy(std::string s) { return set("arena_extend_strategy", std::move(s)); }
-  // "EXHAUSTIVE", "HEURISTIC" or "DEFAULT"
-  Cuda& cudnn_conv_algo_search(std::string s) { return set("cudnn_conv_algo_search", std::move(s)); }
-  Cuda& copy_in_default_stream(bool on) { return set("do_copy_in_default_stream", on ? "1" : "0"); }
-  Cuda& tf32(bool on) { return set("use_tf32", on ? "1" : "0"); }
-  Cuda& prefer_nhwc(bool on) { return set("prefer_nhwc", on ? "1" : "0"); }
-  Cuda& cuda_graph(bool on) { return set("enable_cuda_graph", on ? "1" : "0"); }
+  explicit ProviderBuilder(std::string name) : provider_(std::move(name)) {}
+  // Any other key ORT's EP takes.
+  Self& option(std::string key, std::string value) {
+    provider_.option(std::move(key), std::move(value));
+    return static_cast<Self&>(*this);
+  }
   operator Provider() const { return provider_; }  // NOLINT(google-explicit-constructor)
 
+ protected:
+  Self& flag(std::string key, bool on) { return option(std::move(key), on ? "1" : "0"); }
+  Self& number(std::string key, std::size_t v) { return option(std::move(key), std::to_string(v)); }
+
  private:
-  Cuda& set(std::string key, std::string value) {
-    provider_.option(std::move(key), std::move(value));
-    return *this;
-  }
-  Provider provider_{"CUDA"};
+  Provider provider_;
 };
 
-class TensorRt {
+class Cuda : public ProviderBuilder<Cuda> {
  public:
-  TensorRt& device_id(int id) { return set("device_id", std::to_string(id)); }
-  TensorRt& fp16(bool on) { return set("trt_fp16_enable", on ? "1" : "0"); }
-  TensorRt& int8(bool on) { return set("trt_int8_enable", on ? "1" : "0"); }
-  TensorRt& max_workspace_size(std::size_t bytes) { return set("trt_max_workspace_size", std::to_string(bytes)); }
+  Cuda() : ProviderBuilder("CUDA") {}
+  Cuda& device_id(int id) { return option("device_id", std::to_string(id)); }
+  Cuda& memory_limit(std::size_t bytes) { return number("gpu_mem_limit", bytes); }
+  // "kNextPowerOfTwo" or "kSameAsRequested"
+  Cuda& arena_extend_strategy(std::string s) { return option("arena_extend_strategy", std::move(s)); }
+  // "EXHAUSTIVE", "HEURISTIC" or "DEFAULT"
+  Cuda& cudnn_conv_algo_search(std::string s) { return option("cudnn_conv_algo_search", std::move(s)); }
+  Cuda& copy_in_default_stream(bool on) { return flag("do_copy_in_default_stream", on); }
+  Cuda& tf32(bool on) { return flag("use_tf32", on); }
+  Cuda& prefer_nhwc(bool on) { return flag("prefer_nhwc", on); }
+  // Capture the graph once and replay it (runs choose the graph with RunOptions'
+  // "gpu_graph_id"; see LaneOptions::graph_id).
+  Cuda& cuda_graph(bool on) { return flag("enable_cuda_graph", on); }
+};
+
+class TensorRt : public ProviderBuilder<TensorRt> {
+ public:
+  TensorRt() : ProviderBuilder("TensorRT") {}
+  TensorRt& device_id(int id) { return option("device_id", std::to_string(id)); }
+  TensorRt& fp16(bool on) { return flag("trt_fp16_enable", on); }
+  TensorRt& int8(bool on) { return flag("trt_int8_enable", on); }
+  TensorRt& max_workspace_size(std::size_t bytes) { return number("trt_max_workspace_size", bytes); }
   TensorRt& engine_cache(std::string path) {
-    set("trt_engine_cache_enable", "1");
-    return set("trt_engine_cache_path", std::move(path));
+    flag("trt_engine_cache_enable", true);
+    return option("trt_engine_cache_path", std::move(path));
   }
   TensorRt& timing_cache(std::string path) {
-    set("trt_timing_cache_enable", "1");
-    return set("trt_timing_cache_path", std::move(path));
+    flag("trt_timing_cache_enable", true);
+    return option("trt_timing_cache_path", std::move(path));
   }
   // Shape profiles: "input:1x3x224x224,..." as ORT's trt_profile_* options take them.
   TensorRt& profile(std::string min, std::string opt, std::string max) {
-    set("trt_profile_min_shapes", std::move(min));
-    set("trt_profile_opt_shapes", std::move(opt));
-    return set("trt_profile_max_shapes", std::move(max));
+    option("trt_profile_min_shapes", std::move(min));
+    option("trt_profile_opt_shapes", std::move(opt));
+    return option("trt_profile_max_shapes", std::move(max));
   }
-  operator Provider() const { return provider_; }  // NOLINT(google-explicit-constructor)
-
- private:
-  TensorRt& set(std::string key, std::string value) {
-    provider_.option(std::move(key), std::move(value));
-    return *this;
-  }
-  Provider provider_{"TensorRT"};
+  TensorRt& cuda_graph(bool on) { return flag("trt_cuda_graph_enable", on); }
 };
 
 // WebGPU (Dawn over Vulkan, Metal or D3D12; on CPU-only Linux, Mesa's lavapipe).
-class WebGpu {
+class WebGpu : public ProviderBuilder<WebGpu> {
  public:
+  WebGpu() : ProviderBuilder("WebGPU") {}
   // "NCHW" or "NHWC" (ORT's default)
-  WebGpu& preferred_layout(std::string layout) { return set("preferredLayout", std::move(layout)); }
-  WebGpu& device_id(int id) { return set("deviceId", std::to_string(id)); }
-  operator Provider() const { return provider_; }  // NOLINT(google-explicit-constructor)
+  WebGpu& preferred_layout(std::string layout) { return option("preferredLayout", std::move(layout)); }
+  WebGpu& device_id(int id) { return option("deviceId", std::to_string(id)); }
+  // Record the command graph once and replay it (inputs and outputs bound on the device).
+  WebGpu& graph_capture(bool on) { return flag("enableGraphCapture", on); }
+};
 
- private:
-  WebGpu& set(std::string key, std::string value) {
-    provider_.option(std::move(key), std::move(value));
-    return *this;
-  }
-  Provider provider_{"WebGPU"};
+// EPs appended by name; zrt's ORT flavors have none of them, so these are checked for
+// their errors only. Keys as ORT's documentation for each EP gives them.
+class Xnnpack : public ProviderBuilder<Xnnpack> {
+ public:
+  Xnnpack() : ProviderBuilder("XNNPACK") {}
+  Xnnpack& threads(int n) { return option("intra_op_num_threads", std::to_string(n)); }
+};
+class OpenVino : public ProviderBuilder<OpenVino> {
+ public:
+  OpenVino() : ProviderBuilder("OpenVINO") {}
+  // "CPU", "GPU", "NPU", "AUTO:GPU,CPU", ...
+  OpenVino& device_type(std::string d) { return option("device_type", std::move(d)); }
+  // "FP32", "FP16", "ACCURACY"
+  OpenVino& precision(std::string p) { return option("precision", std::move(p)); }
+  OpenVino& threads(int n) { return option("num_of_threads", std::to_string(n)); }
+  OpenVino& cache_dir(std::string dir) { return option("cache_dir", std::move(dir)); }
+};
+class Qnn : public ProviderBuilder<Qnn> {
+ public:
+  Qnn() : ProviderBuilder("QNN") {}
+  Qnn& backend_path(std::string path) { return option("backend_path", std::move(path)); }
+  // "burst", "high_performance", "balanced", "power_saver", ...
+  Qnn& performance_mode(std::string mode) { return option("htp_performance_mode", std::move(mode)); }
+};
+class CoreMl : public ProviderBuilder<CoreMl> {
+ public:
+  CoreMl() : ProviderBuilder("CoreML") {}
+  // "MLProgram" or "NeuralNetwork"
+  CoreMl& model_format(std::string f) { return option("ModelFormat", std::move(f)); }
+  // "CPUOnly", "CPUAndNeuralEngine", "CPUAndGPU", "ALL"
+  CoreMl& compute_units(std::string u) { return option("MLComputeUnits", std::move(u)); }
+};
+class MiGraphX : public ProviderBuilder<MiGraphX> {
+ public:
+  MiGraphX() : ProviderBuilder("MIGraphX") {}
+  MiGraphX& device_id(int id) { return option("device_id", std::to_string(id)); }
+  MiGraphX& fp16(bool on) { return flag("migraphx_fp16_enable", on); }
+};
+class NvTensorRtRtx : public ProviderBuilder<NvTensorRtRtx> {
+ public:
+  NvTensorRtRtx() : ProviderBuilder("NvTensorRtRtx") {}
+  NvTensorRtRtx& device_id(int id) { return option("device_id", std::to_string(id)); }
+};
+class DirectMl : public ProviderBuilder<DirectMl> {
+ public:
+  DirectMl() : ProviderBuilder("DML") {}
+  DirectMl& device_id(int id) { return option("device_id", std::to_string(id)); }
+};
+class VitisAi : public ProviderBuilder<VitisAi> {
+ public:
+  VitisAi() : ProviderBuilder("VitisAI") {}
+  VitisAi& config_file(std::string path) { return option("config_file", std::move(path)); }
 };
 
 // Where a session's nodes run (Session::placement()): per EP, in the order ORT reports
