@@ -96,11 +96,11 @@ TEST(BenchDevicesCli, EpWebGpuAddsTheDevicePaths) {
   EXPECT_NE(r.output.find("on WebGPU"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("zrt_lane_device / c_binding_device = "), std::string::npos) << r.output;
   const nlohmann::json j = read_json(json);
-  for (const char* path : {"c_binding", "zrt_lane", "c_binding_device", "zrt_lane_device"})
+  // Every path runs on the EP, the host paths and the device paths alike.
+  for (const char* path :
+       {"c_binding", "zrt_lane", "zrt_prepared", "zrt_prepared_binding", "c_binding_device", "zrt_lane_device"})
     EXPECT_EQ(j.at("paths").at(path).at("runs"), 50) << path;
-  // PreparedBinding binds host inputs once, which a device EP copies only then.
-  EXPECT_EQ(j.at("skipped").size(), 1u) << j.at("skipped");
-  EXPECT_TRUE(j.at("skipped").contains("zrt_prepared_binding")) << j.at("skipped");
+  EXPECT_TRUE(j.at("skipped").empty()) << j.at("skipped");
   EXPECT_EQ(j.at("check").at("reference"), "cxx_run");
   EXPECT_TRUE(j.at("ratios").at("zrt_lane_device_vs_c_binding_device").is_number());
   EXPECT_EQ(j.at("config").at("providers"), nlohmann::json::array({"WebGPU"}));

@@ -121,9 +121,9 @@ HostValue host_of(const TensorBuffer& b) {
 }
 
 // On an EP that keeps tensors on a device, ORT copies a bound host input to the device
-// when it is bound, not at each run: paths that bind host inputs once bind them again
-// before each run (as LaneOptions::rebind_inputs_each_run does), else a changed input
-// (carried state) would not be read.
+// when it is bound, not at each run: the raw C and C++ API paths that bind host inputs
+// once bind them again before each run (zrt's IoBinding does it for zrt's paths), else a
+// changed input (carried state) would not be read.
 bool rebind_inputs(const Workload& w) { return !w.options.providers().empty(); }
 
 const std::byte* initial_state(const Workload& w, std::size_t pair) {
@@ -453,12 +453,7 @@ std::vector<Input> buffer_inputs(const Session& session, const std::vector<Tenso
 class ZrtPreparedPath final : public Path {
  public:
   explicit ZrtPreparedPath(const Workload& w)
-      : w_(w), buffers_(input_buffers(w)), prepared_(w.session, buffer_inputs(w.session, buffers_)) {
-    if (rebind_inputs(w) && !w.carry.empty())
-      throw Error(ErrorCode::NotImplemented,
-                  "on an EP its runs do not read the state copied into its input buffer (inputs are read when "
-                  "prepared)");
-  }
+      : w_(w), buffers_(input_buffers(w)), prepared_(w.session, buffer_inputs(w.session, buffers_)) {}
 
   void reset() override {
     for (std::size_t p = 0; p < w_.carry.size(); ++p)
@@ -492,10 +487,6 @@ class ZrtPreparedPath final : public Path {
 class ZrtPreparedBindingPath final : public Path {
  public:
   explicit ZrtPreparedBindingPath(const Workload& w) : w_(w), mem_(w), flip_(mem_.bindings() - 1) {
-    if (rebind_inputs(w))
-      throw Error(ErrorCode::NotImplemented,
-                  "binds host inputs once, and an EP copies them to its device only when they are bound "
-                  "(PreparedBinding cannot bind them again before each run)");
     for (const OutputInfo& o : w.outputs) caller_outputs_ = caller_outputs_ && o.bindable;
     if (!caller_outputs_ && !w.carry.empty())
       throw Error(ErrorCode::NotImplemented,
@@ -776,7 +767,6 @@ LaneOptions bench_lane_options(const Workload& w) {
   for (const OutputInfo& o : w.outputs)
     if (!o.bindable) options.output_storage(o.name, IoStorage::bound_to());
   for (const CarryPair& c : w.carry) options.carry(w.outputs[c.output].name, w.session.input(c.input).name);
-  if (rebind_inputs(w)) options.rebind_inputs_each_run(true);
   return options;
 }
 
