@@ -58,7 +58,8 @@ struct Lane::State {
   bool synchronize = false;         // some storage is not plain host memory
   bool rebind_inputs = false;
   std::optional<Allocator> stats_allocator;
-  mutable std::size_t copies = 0;  // host<->device copies made by upload/download
+  mutable std::size_t copies = 0;   // host<->device copies made by upload/download
+  std::optional<RunOptions> graph;  // LaneOptions::graph_id: passed to every run
 
   explicit State(const Session& s) : session(s) {}
 
@@ -79,6 +80,7 @@ struct Lane::State {
   }
 
   void run(const RunOptions* options, bool sync) {
+    if (options == nullptr && graph) options = &*graph;
     IoBinding& binding = bindings[parity];
     if (rebind_inputs) bind_inputs(parity);
     if (sync) binding.synchronize_inputs();
@@ -226,6 +228,10 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
     }
   }
   s.rebind_inputs = options.rebind_inputs_each_run();
+  if (options.graph_id()) {
+    s.graph.emplace();
+    s.graph->config("gpu_graph_id", std::to_string(*options.graph_id()));
+  }
   reset_state();  // device state starts at zero too (host buffers already do)
 }
 

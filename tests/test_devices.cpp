@@ -308,4 +308,23 @@ TEST(Devices, HostInputsWrittenBetweenRunsReachTheDevice) {
   }
 }
 
+// Graph capture and replay on WebGPU: a device lane with a graph id captures on its first
+// run and replays after; each replay computes on the newly uploaded input.
+TEST(Devices, GraphCaptureLaneReplaysOnNewInputs) {
+  const Session gpu = Session::from_bytes(
+      zrt::test::add_constant(), SessionOptions{}.provider(zrt::WebGpu{}.graph_capture(true)).intra_op_threads(1));
+  zrt::Lane lane(gpu, zrt::LaneOptions{}
+                          .input_storage("X", zrt::IoStorage::ort_allocated(webgpu_memory()))
+                          .output_storage("Y", zrt::IoStorage::ort_allocated(webgpu_memory()))
+                          .graph_id(1));
+  std::vector<float> x(16), y(16);
+  for (int round = 0; round < 4; ++round) {
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(round * 16 + static_cast<int>(i));
+    lane.upload<float>(0, x);
+    lane.run();
+    lane.download<float>(0, y);
+    for (std::size_t i = 0; i < y.size(); ++i) EXPECT_EQ(y[i], x[i] + zrt::test::add_constant_c(i)) << round;
+  }
+}
+
 }  // namespace

@@ -85,6 +85,15 @@ class LaneOptions {
     rebind_inputs_each_run_ = on;
     return *this;
   }
+  // Graph capture and replay (CUDA graphs: Cuda{}.cuda_graph(true); WebGPU:
+  // WebGpu{}.graph_capture(true)): every run of the lane passes RunOptions with
+  // "gpu_graph_id" = id, so the EP captures the graph on the first run and replays it
+  // after. Needs every input and output in device memory and fixed shapes.
+  LaneOptions& graph_id(int id) {
+    graph_id_ = id;
+    return *this;
+  }
+  std::optional<int> graph_id() const noexcept { return graph_id_; }
 
   const std::vector<Shape>& input_shapes() const noexcept { return input_shapes_; }
   const std::vector<Shape>& output_shapes() const noexcept { return output_shapes_; }
@@ -104,6 +113,7 @@ class LaneOptions {
   std::vector<std::pair<std::string, IoStorage>> output_storage_;
   std::vector<std::pair<std::string, std::string>> carry_;
   bool rebind_inputs_each_run_ = false;
+  std::optional<int> graph_id_;
 };
 
 // Not thread-safe: one lane per thread (a Runtime holds N of them). Keeps its session
