@@ -42,4 +42,28 @@ lstm (float[] X, float[1,8,1] W, float[1,8,2] R) => (float[] Y) {
       "");
 }
 
+// The same for a GRU (found again by the session fuzzer, make fuzz): ORT 1.29's
+// recurrent kernels do not check X's rank when the model leaves it undeclared.
+TEST(KnownOrtIssuesDeathTest, GruWithScalarInputTerminatesInsideOrt) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const zrt::test::Bytes model = zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 14]>
+gru (float[] X, float[1,24,1] W, float[1,24,8] R) => (float[] Y) {
+  Y = GRU<hidden_size: int = 8>(X, W, R)
+}
+)");
+  const Session session = Session::from_bytes(model, zrt::SessionOptions{}.intra_op_threads(1));
+  const std::vector<float> w(24, 0.5f), r(192, 0.25f);
+  const std::vector<float> x3(1, 1.0f);
+  const zrt::Outputs out = session.run({TensorView<const float>(x3, {1, 1, 1}), TensorView<const float>(w, {1, 24, 1}),
+                                        TensorView<const float>(r, {1, 24, 8})});
+  EXPECT_EQ(out[0].shape(), (zrt::Shape{1, 1, 1, 8}));
+  const std::array<float, 1> x{1.0f};
+  EXPECT_DEATH(
+      {
+        (void)session.run({TensorView<const float>(x, {}), TensorView<const float>(w, {1, 24, 1}),
+                           TensorView<const float>(r, {1, 24, 8})});
+      },
+      "");
+}
+
 }  // namespace
