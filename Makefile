@@ -14,6 +14,8 @@ ZRT       := $(BUILD_DIR)/tools/zrt/zrt
 # allocations fail (return null) as they do without ASan, so out-of-memory errors are tested.
 ASAN_OPTIONS := detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64:allocator_may_return_null=1
 LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan.supp
+ASAN_DEVICE_OPTIONS := detect_leaks=1:allocator_may_return_null=1
+LSAN_DEVICE_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan_device.supp
 # ThreadSanitizer over the tests labelled `concurrency`. ORT is not instrumented:
 # tests/sanitizers/tsan.supp explains ignore_noninstrumented_modules and what it keeps.
 TSAN_OPTIONS := ignore_noninstrumented_modules=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
@@ -69,9 +71,13 @@ test: test-release test-asan test-tsan
 test-release: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
+# The device tests (label `device`, WebGPU on lavapipe) run with fast unwinding: the slow
+# unwinder deadlocks in llvmpipe's JIT (tests/sanitizers/lsan_device.supp says more).
 test-asan: build-asan
 	cd $(ASAN_DIR) && ASAN_OPTIONS=$(ASAN_OPTIONS) LSAN_OPTIONS=$(LSAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j$(JOBS)
+	  ctest --output-on-failure -j$(JOBS) -LE device
+	cd $(ASAN_DIR) && ASAN_OPTIONS=$(ASAN_DEVICE_OPTIONS) LSAN_OPTIONS=$(LSAN_DEVICE_OPTIONS) \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) -L device
 
 # The tests labelled `concurrency` (threads and async: test_concurrency, test_async,
 # test_runtime, test_shape_buckets) under ThreadSanitizer.
