@@ -1,45 +1,21 @@
 // zrt bench on the command line: error messages (unset free dims, bad .npy files,
 // unknown path names, bad carry pairs) and short runs that write JSON and SVG.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
+#include "bench_test_util.hpp"
 #include "models/models.hpp"
 #include "zrt/options_file.hpp"
 #include "zrt/session_options.hpp"
 
 namespace {
 
-struct Result {
-  int rc = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result zrt(const std::string& args) {
-  const std::string command = std::string(ZRT_CLI_PATH) + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Result = zrt::test::CliResult;
+Result zrt(const std::string& args) { return zrt::test::run_zrt(args); }
+std::string read(const std::filesystem::path& p) { return zrt::test::read_text(p); }
 
 // Short runs: the numbers do not matter, only that everything runs and is reported.
 constexpr const char* kQuick = "--iters 20 --warmup 2 --rounds 2";

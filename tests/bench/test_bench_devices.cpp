@@ -2,18 +2,15 @@
 // tensors) run and compute what the host paths compute. Runs against the gpu ORT core
 // (WebGPU on Mesa's lavapipe where there is no GPU). No test looks at a timing.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "bench_engine.hpp"
 #include "bench_paths.hpp"
+#include "bench_test_util.hpp"
 #include "bench_workload.hpp"
 #include "models/models.hpp"
 #include "zrt/providers.hpp"
@@ -28,14 +25,7 @@ WorkloadSpec on_webgpu(const std::string& builtin) {
   return spec;
 }
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using zrt::test::error_of;
 
 TEST(BenchDevices, DevicePathsMatchTheReference) {
   const Workload w(on_webgpu("mlp"));
@@ -63,30 +53,9 @@ TEST(BenchDevices, StateCarryIsNotForTheDevicePaths) {
   }
 }
 
-struct Result {
-  int rc = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result zrt(const std::string& args) {
-  const std::string command = std::string(ZRT_CLI_PATH) + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-nlohmann::json read_json(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return nlohmann::json::parse(s.str());
-}
+using Result = zrt::test::CliResult;
+using zrt::test::read_json;
+Result zrt(const std::string& args) { return zrt::test::run_zrt(args); }
 
 TEST(BenchDevicesCli, EpWebGpuAddsTheDevicePaths) {
   zrt::test::TempDir dir;

@@ -13,6 +13,7 @@
 #include "bench_engine.hpp"
 #include "bench_lanes.hpp"
 #include "bench_paths.hpp"
+#include "bench_test_util.hpp"
 #include "bench_workload.hpp"
 #include "models/models.hpp"
 #include "zrt/error.hpp"
@@ -49,14 +50,7 @@ CheckResult check_all(const Workload& w, std::size_t runs = 2) {
   return check_outputs(reference, paths, output_names(w), runs);
 }
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using zrt::test::error_of;
 
 // Runs another path and changes one element of its first output.
 class WrongPath final : public Path {
