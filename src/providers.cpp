@@ -131,12 +131,8 @@ std::string join_keys(const std::vector<std::string_view>& keys) {
 
 template <typename Options, typename Update>
 void update_v2(Options* options, const Provider& p, Update update) {
-  std::vector<const char*> keys, values;
-  for (const auto& [k, v] : p.options()) {
-    keys.push_back(k.c_str());
-    values.push_back(v.c_str());
-  }
-  detail::check(update(options, keys.data(), values.data(), keys.size()),
+  const detail::OptionArrays o(p.options());
+  detail::check(update(options, o.keys.data(), o.values.data(), o.keys.size()),
                 ("SessionOptions: provider " + p.to_string()).c_str());
 }
 
@@ -237,12 +233,9 @@ void append_provider(OrtSessionOptions* options, const Provider& p) {
     update_v2(trt, p, a.UpdateTensorRTProviderOptions);
     check(a.SessionOptionsAppendExecutionProvider_TensorRT_V2(options, trt), what.c_str());
   } else if (p.name() != "CPU") {  // the CPU EP is always there, last
-    std::vector<const char*> keys, values;
-    for (const auto& [k, v] : p.options()) {
-      keys.push_back(k.c_str());
-      values.push_back(v.c_str());
-    }
-    check(a.SessionOptionsAppendExecutionProvider(options, p.name().c_str(), keys.data(), values.data(), keys.size()),
+    const OptionArrays o(p.options());
+    check(a.SessionOptionsAppendExecutionProvider(options, p.name().c_str(), o.keys.data(), o.values.data(),
+                                                  o.keys.size()),
           what.c_str());
   }
 }

@@ -127,13 +127,9 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
       }
       handles.push_back(device.handle);
     }
-    std::vector<const char*> keys, values;
-    for (const auto& [k, v] : d.options) {
-      keys.push_back(k.c_str());
-      values.push_back(v.c_str());
-    }
-    check(a.SessionOptionsAppendExecutionProvider_V2(raw, env.handle(), handles.data(), handles.size(), keys.data(),
-                                                     values.data(), keys.size()),
+    const detail::OptionArrays kv(d.options);
+    check(a.SessionOptionsAppendExecutionProvider_V2(raw, env.handle(), handles.data(), handles.size(), kv.keys.data(),
+                                                     kv.values.data(), kv.keys.size()),
           ("SessionOptions::provider_on " + d.devices.front().ep_name).c_str());
   }
   if (o.device_policy()) {
