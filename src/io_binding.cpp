@@ -10,9 +10,12 @@ using detail::check;
 
 IoBinding::IoBinding(const Session& session) : session_(session) {
   check(api().CreateIoBinding(session.handle(), &handle_), "IoBinding");
-  device_inputs_.resize(session.input_count());
-  for (std::size_t i = 0; i < device_inputs_.size(); ++i) {
-    device_inputs_[i] = session.input_memory(i).is_host_accessible() ? 0 : 1;
+  // Where the session wants each input (read once: one ORT call for all of them).
+  std::vector<const OrtMemoryInfo*> wanted(session.input_count());
+  check(api().SessionGetMemoryInfoForInputs(session.handle(), wanted.data(), wanted.size()), "IoBinding");
+  device_inputs_.resize(wanted.size());
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    device_inputs_[i] = MemoryInfo::borrow(wanted[i], nullptr).is_host_accessible() ? 0 : 1;
   }
 }
 
