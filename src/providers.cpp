@@ -92,6 +92,8 @@ const std::vector<KnownProvider>& known_providers() {
        {"preferredLayout", "enableGraphCapture", "dawnBackendType", "deviceId", "storageBufferCacheMode",
         "uniformBufferCacheMode", "queryResolveBufferCacheMode", "defaultBufferCacheMode", "validationMode",
         "forceCpuNodeNames", "preserveDevice"}},
+      {"DNNL", "DnnlExecutionProvider", "", {}},
+      {"CANN", "CANNExecutionProvider", "", {}},
       {"XNNPACK", "XnnpackExecutionProvider", "", {}},
       {"OpenVINO", "OpenVINOExecutionProvider", "", {}},
       {"QNN", "QNNExecutionProvider", "", {}},
@@ -129,11 +131,19 @@ std::string join_keys(const std::vector<std::string_view>& keys) {
   return out;
 }
 
-template <typename Options, typename Update>
-void update_v2(Options* options, const Provider& p, Update update) {
+// The EPs ORT appends from an options struct (CUDA, TensorRT, oneDNN, CANN): create it,
+// set the keys, append, release.
+template <typename Options, typename Update, typename Append>
+void append_with_struct(OrtSessionOptions* session_options, const Provider& p,
+                        OrtStatus*(ORT_API_CALL* create)(Options**), void(ORT_API_CALL* release)(Options*),
+                        Update update, Append append) {
+  const std::string what = "SessionOptions: provider " + p.to_string();
+  Options* raw = nullptr;
+  detail::check(create(&raw), what.c_str());
+  const std::unique_ptr<Options, void(ORT_API_CALL*)(Options*)> owned(raw, release);
   const detail::OptionArrays o(p.options());
-  detail::check(update(options, o.keys.data(), o.values.data(), o.keys.size()),
-                ("SessionOptions: provider " + p.to_string()).c_str());
+  detail::check(update(raw, o.keys.data(), o.values.data(), o.keys.size()), what.c_str());
+  detail::check(append(session_options, raw), what.c_str());
 }
 
 }  // namespace
@@ -219,19 +229,17 @@ void append_provider(OrtSessionOptions* options, const Provider& p) {
   }
   const std::string what = "SessionOptions: provider " + p.to_string();
   if (p.name() == "CUDA") {
-    OrtCUDAProviderOptionsV2* cuda = nullptr;
-    check(a.CreateCUDAProviderOptions(&cuda), what.c_str());
-    std::unique_ptr<OrtCUDAProviderOptionsV2, void (*)(OrtCUDAProviderOptionsV2*)> owned(cuda,
-                                                                                         a.ReleaseCUDAProviderOptions);
-    update_v2(cuda, p, a.UpdateCUDAProviderOptions);
-    check(a.SessionOptionsAppendExecutionProvider_CUDA_V2(options, cuda), what.c_str());
+    append_with_struct(options, p, a.CreateCUDAProviderOptions, a.ReleaseCUDAProviderOptions,
+                       a.UpdateCUDAProviderOptions, a.SessionOptionsAppendExecutionProvider_CUDA_V2);
   } else if (p.name() == "TensorRT") {
-    OrtTensorRTProviderOptionsV2* trt = nullptr;
-    check(a.CreateTensorRTProviderOptions(&trt), what.c_str());
-    std::unique_ptr<OrtTensorRTProviderOptionsV2, void (*)(OrtTensorRTProviderOptionsV2*)> owned(
-        trt, a.ReleaseTensorRTProviderOptions);
-    update_v2(trt, p, a.UpdateTensorRTProviderOptions);
-    check(a.SessionOptionsAppendExecutionProvider_TensorRT_V2(options, trt), what.c_str());
+    append_with_struct(options, p, a.CreateTensorRTProviderOptions, a.ReleaseTensorRTProviderOptions,
+                       a.UpdateTensorRTProviderOptions, a.SessionOptionsAppendExecutionProvider_TensorRT_V2);
+  } else if (p.name() == "DNNL") {
+    append_with_struct(options, p, a.CreateDnnlProviderOptions, a.ReleaseDnnlProviderOptions,
+                       a.UpdateDnnlProviderOptions, a.SessionOptionsAppendExecutionProvider_Dnnl);
+  } else if (p.name() == "CANN") {
+    append_with_struct(options, p, a.CreateCANNProviderOptions, a.ReleaseCANNProviderOptions,
+                       a.UpdateCANNProviderOptions, a.SessionOptionsAppendExecutionProvider_CANN);
   } else if (p.name() != "CPU") {  // the CPU EP is always there, last
     const OptionArrays o(p.options());
     check(a.SessionOptionsAppendExecutionProvider(options, p.name().c_str(), o.keys.data(), o.values.data(),

@@ -582,6 +582,15 @@ MemoryInfo Session::output_memory(std::size_t index) const {
   return MemoryInfo::borrow(infos[index], state_);
 }
 
+std::optional<EpDevice> Session::input_device(std::size_t index) const {
+  const State& s = live("Session::input_device");
+  input(index);
+  std::vector<const OrtEpDevice*> devices(s.inputs.size());
+  check(api().SessionGetEpDeviceForInputs(s.session.get(), devices.data(), devices.size()), "Session::input_device");
+  if (devices[index] == nullptr) return std::nullopt;
+  return detail::describe_ep_device(devices[index]);
+}
+
 std::vector<EpPlacement> Session::placement() const {
   return detail::read_placement(live("Session::placement").session.get());
 }

@@ -58,6 +58,28 @@ TEST(Devices, MlpOnWebGpuMatchesTheCpu) {
   expect_near(got[0].data<float>(), zrt::test::mlp_reference(x, 4), kTolerance);
 }
 
+// A small conv net: Conv 1 -> 4 channels (3x3, padded) + Relu + Conv 4 -> 2 (1x1).
+TEST(Devices, ConvNetOnWebGpuMatchesTheCpu) {
+  std::string w1, w2;
+  for (int i = 0; i < 36; ++i) w1 += (i ? ", " : "") + std::to_string(static_cast<float>((i * 7) % 11 - 5) / 8.0f);
+  for (int i = 0; i < 8; ++i) w2 += (i ? ", " : "") + std::to_string(static_cast<float>((i * 3) % 7 - 3) / 4.0f);
+  const zrt::test::Bytes model = zrt::test::from_text(
+      "<ir_version: 8, opset_import: [\"\" : 17]>\nconv (float[1,1,8,8] X) => (float[1,2,8,8] Y) {\n"
+      "  W1 = Constant <value = float[4,1,3,3] {" +
+      w1 +
+      "}> ()\n"
+      "  W2 = Constant <value = float[2,4,1,1] {" +
+      w2 +
+      "}> ()\n"
+      "  A = Conv <pads = [1, 1, 1, 1]> (X, W1)\n  B = Relu(A)\n  Y = Conv(B, W2)\n}\n");
+  const Session gpu = Session::from_bytes(model, webgpu().cpu_fallback(false));  // every node on WebGPU
+  const Session cpu = Session::from_bytes(model, SessionOptions{}.intra_op_threads(1));
+  std::vector<float> x(64);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f);
+  const TensorView<const float> view(x, {1, 1, 8, 8});
+  expect_near(gpu.run({view})[0].data<float>(), cpu.run({view})[0].data<float>(), kTolerance);
+}
+
 TEST(Devices, GruStreamOnWebGpuMatchesTheCpu) {
   const Session gpu = Session::from_bytes(zrt::test::gru(), webgpu());
   const Session cpu = Session::from_bytes(zrt::test::gru(), SessionOptions{}.intra_op_threads(1));

@@ -61,9 +61,16 @@ TEST(Providers, AnEpThisBuildLacksIsNamedWithTheFlavorThatHasIt) {
                      {"execution provider '" + p.name() + "' is not in this ONNX Runtime build",
                       "it has CPUExecutionProvider", "zrt's gpu (scripts/fetch-onnxruntime.sh --flavor gpu"}));
   }
-  EXPECT_TRUE(throws_error(
-      [] { (void)Session::from_bytes(zrt::test::add_constant(), SessionOptions{}.provider(Provider("XNNPACK"))); },
-      ErrorCode::NotImplemented, {"'XNNPACK' is not in this ONNX Runtime build"}));
+  // Every other typed builder: no zrt flavor has these EPs, so they are checked for the error.
+  for (const Provider& p :
+       {Provider(zrt::Xnnpack{}.threads(2)), Provider(zrt::OpenVino{}.device_type("CPU")), Provider(zrt::Qnn{}),
+        Provider(zrt::CoreMl{}), Provider(zrt::MiGraphX{}), Provider(zrt::NvTensorRtRtx{}), Provider(zrt::DirectMl{}),
+        Provider(zrt::VitisAi{}), Provider(zrt::OneDnn{}), Provider(zrt::Cann{})}) {
+    SCOPED_TRACE(p.to_string());
+    EXPECT_TRUE(throws_error(
+        [&] { (void)Session::from_bytes(zrt::test::add_constant(), SessionOptions{}.provider(p)); },
+        ErrorCode::NotImplemented, {"'" + p.name() + "' is not in this ONNX Runtime build", "CPUExecutionProvider"}));
+  }
   const Session cpu = Session::from_bytes(zrt::test::add_constant(), SessionOptions{}.provider(Provider("cpu")));
   const std::vector<zrt::EpPlacement> placement = cpu.placement();
   ASSERT_EQ(placement.size(), 1u);
@@ -102,6 +109,10 @@ TEST(EpDevices, TheCpuDeviceIsOfferedAndUsable) {
     EXPECT_EQ(session.run({view})[0].data<float>()[3], 1.0f + zrt::test::add_constant_c(3));
   };
   expect_runs(SessionOptions{}.provider_on({*cpu}));
+  const Session by_device = Session::from_bytes(env, zrt::test::add_constant(), SessionOptions{}.provider_on({*cpu}));
+  const std::optional<zrt::EpDevice> consumer = by_device.input_device(0);
+  ASSERT_TRUE(consumer.has_value());
+  EXPECT_EQ(consumer->ep_name, "CPUExecutionProvider");
   expect_runs(SessionOptions{}.device_policy(zrt::DevicePolicy::PreferCpu));
   std::size_t offered = 0;
   expect_runs(SessionOptions{}.device_selector([&](std::span<const zrt::EpDevice> d, std::size_t) {

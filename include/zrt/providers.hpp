@@ -167,6 +167,18 @@ class DirectMl : public ProviderBuilder<DirectMl> {
   DirectMl() : ProviderBuilder("DML") {}
   DirectMl& device_id(int id) { return option("device_id", std::to_string(id)); }
 };
+// oneDNN and Huawei's CANN: appended through their own option structs, like CUDA.
+class OneDnn : public ProviderBuilder<OneDnn> {
+ public:
+  OneDnn() : ProviderBuilder("DNNL") {}
+  OneDnn& arena(bool on) { return flag("use_arena", on); }
+};
+class Cann : public ProviderBuilder<Cann> {
+ public:
+  Cann() : ProviderBuilder("CANN") {}
+  Cann& device_id(int id) { return option("device_id", std::to_string(id)); }
+  Cann& memory_limit(std::size_t bytes) { return number("npu_mem_limit", bytes); }
+};
 class VitisAi : public ProviderBuilder<VitisAi> {
  public:
   VitisAi() : ProviderBuilder("VitisAI") {}

@@ -154,6 +154,9 @@ class Session {
   // Where the session wants an input / produces an output (the EP's device memory, or CPU).
   MemoryInfo input_memory(std::size_t index) const;
   MemoryInfo output_memory(std::size_t index) const;
+  // The EP device that consumes an input, when ORT knows it (EPs appended by device or
+  // chosen by a device policy); empty otherwise.
+  std::optional<EpDevice> input_device(std::size_t index) const;
   // Nanoseconds since the epoch when profiling started (0 when it is off).
   std::uint64_t profiling_start_time_ns() const;
   // Stops profiling and returns the trace file's path.
