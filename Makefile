@@ -11,7 +11,7 @@ ZRT_ORT_FLAVOR ?= cpu
 ZRT       := $(BUILD_DIR)/tools/zrt/zrt
 # Full unwinding through ORT (built without frame pointers) so that leak reports show
 # zrt's frames and the one suppression in tests/sanitizers/lsan.supp can match. Huge
-# allocations fail (return null) as they do without ASan, so out-of-memory errors are tested.
+# mallocs fail (return null) as they do without ASan, so out-of-memory errors are tested.
 ASAN_OPTIONS := detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64:allocator_may_return_null=1
 LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan.supp
 ASAN_DEVICE_OPTIONS := detect_leaks=1:allocator_may_return_null=1
