@@ -93,9 +93,7 @@ void IoBinding::bind_input_handle(std::size_t index, const OrtValue* value, cons
   if (device_inputs_[index] != 0) {
     const OrtMemoryInfo* info = nullptr;
     check(api().GetTensorMemoryInfo(value, &info), what);
-    OrtMemoryInfoDeviceType device = OrtMemoryInfoDeviceType_CPU;
-    api().MemoryInfoGetDeviceType(info, &device);
-    if (device == OrtMemoryInfoDeviceType_CPU) host_to_device_.emplace_back(index, value);
+    if (MemoryInfo::borrow(info, nullptr).is_host_accessible()) host_to_device_.emplace_back(index, value);
   }
 }
 

@@ -246,14 +246,9 @@ namespace {
 void require_host(const OrtValue* value, const char* what) {
   const OrtMemoryInfo* info = nullptr;
   check(api().GetTensorMemoryInfo(value, &info), what);
-  OrtMemoryInfoDeviceType device = OrtMemoryInfoDeviceType_CPU;
-  api().MemoryInfoGetDeviceType(info, &device);
-  OrtMemType mem = OrtMemTypeDefault;
-  check(api().MemoryInfoGetMemType(info, &mem), what);
-  if (device != OrtMemoryInfoDeviceType_CPU && mem != OrtMemTypeCPUInput && mem != OrtMemTypeCPUOutput) {
-    const char* name = nullptr;
-    check(api().MemoryInfoGetName(info, &name), what);
-    throw Error(std::string(what) + ": the tensor lives in device memory ('" + (name ? name : "?") +
+  const MemoryInfo memory = MemoryInfo::borrow(info, nullptr);  // owned by the value
+  if (!memory.is_host_accessible()) {
+    throw Error(std::string(what) + ": the tensor lives in device memory ('" + memory.name() +
                 "'); copy it to a host tensor with zrt::copy first");
   }
 }
