@@ -2,24 +2,31 @@
 // Each thread fetches its lane's spans once, then writes a request into the input
 // span, calls run_on(i) and reads the logits in place: no allocation, no lock, no copy.
 //
-// Usage: serving_lanes [shared|replicated] [lanes] [requests per lane]
-// (defaults: replicated, 2 lanes, 200 requests). The model (an MLP 784->128->10) is
-// built in memory; every answer is checked against an exact reference.
+// Usage: serving_lanes [shared|replicated] [lanes] [requests per lane] [model.onnx]
+// (defaults: replicated, 2 lanes, 200 requests, mlp.onnx: the MLP 784->128->10 of
+// examples/models, which CMakeLists.txt copies next to the program). Every answer is
+// checked against the same model run through a separate Session.
 #include <zrt/zrt.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "models/models.hpp"  // builds the demo model in memory
-
 namespace {
 
-constexpr std::size_t kBatch = 1;
+constexpr std::size_t kBatch = 1, kIn = 784, kOut = 10;
+
+// Request `seed`: values k/16 in [0,1).
+std::vector<float> make_request(std::size_t seed) {
+  std::vector<float> x(kBatch * kIn);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 17 + seed * 3) % 16) / 16.0f;
+  return x;
+}
 
 struct LaneReport {
   std::size_t wrong = 0;
@@ -33,31 +40,31 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "replicated";
   const std::size_t lanes = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 2;
   const std::size_t requests = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 200;
+  const std::string model = argc > 4 ? argv[4] : "mlp.onnx";
   if ((mode != "shared" && mode != "replicated") || lanes == 0) {
-    std::fprintf(stderr, "usage: serving_lanes [shared|replicated] [lanes >= 1] [requests per lane]\n");
+    std::fprintf(stderr, "usage: serving_lanes [shared|replicated] [lanes >= 1] [requests per lane] [model.onnx]\n");
     return 2;
   }
 
   try {
-    const zrt::test::Bytes model = zrt::test::mlp();
     // One intra-op thread per session: the lanes are the parallelism.
     const auto options = zrt::SessionOptions{}.intra_op_threads(1).intra_op_spinning(false);
     // The model's batch dim is free: each lane is bound to one concrete shape.
     const auto lane_options = zrt::LaneOptions{}
-                                  .input_shapes({zrt::Shape{kBatch, zrt::test::kMlpIn}})
-                                  .output_shapes({zrt::Shape{kBatch, zrt::test::kMlpOut}})
+                                  .input_shapes({zrt::Shape{kBatch, kIn}})
+                                  .output_shapes({zrt::Shape{kBatch, kOut}})
                                   .input_policy(zrt::BufferPolicy::latency());
 
-    zrt::Runtime runtime = mode == "shared"
-                               ? zrt::Runtime::shared(zrt::Session::from_bytes(model, options), lanes, lane_options)
-                               : zrt::Runtime::replicated_from_bytes(model, lanes, options, lane_options);
-    runtime.prime(8);  // warm every lane's arena and caches before serving
+    zrt::Runtime runtime = mode == "shared" ? zrt::Runtime::shared(zrt::Session(model, options), lanes, lane_options)
+                                            : zrt::Runtime::replicated(model, lanes, options, lane_options);
+    const zrt::Session reference(model, options);  // checks the answers; run() is thread-safe
+    runtime.prime(8);                              // warm every lane's arena and caches before serving
 
     std::vector<LaneReport> reports(lanes);
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
     for (std::size_t i = 0; i < lanes; ++i) {
-      threads.emplace_back([&runtime, &reports, i, requests] {
+      threads.emplace_back([&runtime, &reference, &reports, i, requests] {
         LaneReport& report = reports[i];
         try {  // pinning is optional: serve unpinned where the machine does not allow it
           report.core = runtime.pin_current_thread(i);
@@ -68,11 +75,12 @@ int main(int argc, char** argv) {
         const std::span<float> in = lane.input<float>(0);             // fetched once,
         const std::span<const float> logits = lane.output<float>(0);  // stable for the lane's life
         for (std::size_t r = 0; r < requests; ++r) {
-          const std::vector<float> request = zrt::test::mlp_input(kBatch, 7919 * i + r);
+          const std::vector<float> request = make_request(7919 * i + r);
           std::copy(request.begin(), request.end(), in.begin());
           runtime.run_on(i);  // the hot path
-          const std::vector<float> expected = zrt::test::mlp_reference(request, kBatch);
-          if (!std::equal(logits.begin(), logits.end(), expected.begin(), expected.end())) ++report.wrong;
+          const zrt::Outputs expected = reference.run({zrt::TensorView<const float>(request, {kBatch, kIn})});
+          const std::span<const float> want = expected[0].data<float>();
+          if (!std::equal(logits.begin(), logits.end(), want.begin(), want.end())) ++report.wrong;
         }
       });
     }
@@ -96,7 +104,7 @@ int main(int argc, char** argv) {
     }
     std::printf("serving_lanes: outputs exact\n");
     return 0;
-  } catch (const zrt::Error& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "serving_lanes: %s\n", e.what());
     return 1;
   }

@@ -1,15 +1,17 @@
 // Streaming a recurrent model through a lane with state carry: each step's new state
 // (Y_h) becomes the next step's input state (H) with no copy, the way a voice-activity
-// or wake-word detector runs once per audio frame.
+// or wake-word detector runs once per audio frame. Usage: streaming_state [model.onnx]
+// (default gru.onnx: one GRU step of examples/models, input X float[1,1,4] and state
+// H float[1,1,8], output Y_h; CMakeLists.txt copies it next to the program).
 #include <zrt/zrt.hpp>
 
 #include <cmath>
 #include <cstdio>
+#include <exception>
 
-#include "models/models.hpp"  // builds the GRU model in memory
-
-int main() {
-  const zrt::Session session = zrt::Session::from_bytes(zrt::test::gru(), zrt::SessionOptions{}.intra_op_threads(1));
+int main(int argc, char** argv) try {
+  const char* path = argc > 1 ? argv[1] : "gru.onnx";
+  const zrt::Session session(path, zrt::SessionOptions{}.intra_op_threads(1));
   zrt::Lane lane(session, zrt::LaneOptions{}.carry("Y_h", "H"));  // state: output Y_h -> input H
 
   std::span<float> frame = lane.input<float>("X");  // fetched once, stable for the lane's life
@@ -24,4 +26,7 @@ int main() {
   }
   lane.reset_state();  // a new stream starts from zeros
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "streaming_state: %s\n", e.what());
+  return 1;
 }
