@@ -4,6 +4,7 @@ BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 TSAN_DIR  ?= build-tsan
 FUZZ_DIR  ?= build-fuzz
+INSTALL_DIR ?= build-install
 PREFIX    ?= /usr/local
 JOBS      ?= $(shell nproc)
 CMAKE     ?= cmake
@@ -20,7 +21,7 @@ LSAN_DEVICE_OPTIONS := suppressions=$(CURDIR)/tests/sanitizers/lsan_device.supp
 # tests/sanitizers/tsan.supp explains ignore_noninstrumented_modules and what it keeps.
 TSAN_OPTIONS := ignore_noninstrumented_modules=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
 
-.PHONY: all setup build build-asan build-tsan run test test-release test-asan test-tsan bench soak install format clean fuzz
+.PHONY: all setup setup-install build build-asan build-tsan run test test-release test-asan test-tsan bench soak install package format clean fuzz
 
 all: build
 
@@ -34,20 +35,20 @@ setup:
 	@scripts/fetch-onnxruntime.sh --flavor gpu >/dev/null
 
 $(BUILD_DIR)/CMakeCache.txt: | setup
-	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DZRT_WERROR=ON -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
 
 $(ASAN_DIR)/CMakeCache.txt: | setup
-	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DZRT_SANITIZE=address,undefined \
+	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DZRT_WERROR=ON -DZRT_SANITIZE=address,undefined \
 	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
 
 $(TSAN_DIR)/CMakeCache.txt: | setup
-	$(CMAKE) -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZRT_SANITIZE=thread \
+	$(CMAKE) -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZRT_WERROR=ON -DZRT_SANITIZE=thread \
 	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
 
 # libFuzzer targets (tests/fuzz): clang, the library and the CLI sources instrumented
 # for coverage, ASan and UBSan.
 $(FUZZ_DIR)/CMakeCache.txt: | setup
-	$(CMAKE) -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	$(CMAKE) -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZRT_WERROR=ON \
 	  -DZRT_SANITIZE=fuzzer-no-link,address,undefined -DZRT_FUZZ=ON \
 	  -DZRT_BUILD_TOOLS=OFF -DZRT_CONFORMANCE=OFF -DZRT_BUILD_BENCH=OFF -DZRT_BUILD_EXAMPLES=OFF \
 	  -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR)
@@ -109,11 +110,28 @@ fuzz: setup $(FUZZ_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target zrt_fuzz
 	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-install: build
-	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)
+# make install and make package: the library and the zrt tool only, from their own
+# build folder (no tests, benchmarks or examples, warnings not errors), needing only the
+# packages of scripts/bootstrap.sh --install and the ZRT_ORT_FLAVOR ORT. The layout
+# (ORT private in PREFIX/lib/zrt) is in cmake/ZrtInstall.cmake; the .deb (CPack, for
+# /usr) is $(INSTALL_DIR)/zrt_<version>_<arch>.deb.
+setup-install:
+	@scripts/bootstrap.sh --install
+	@scripts/fetch-onnxruntime.sh --flavor $(ZRT_ORT_FLAVOR) >/dev/null
+
+$(INSTALL_DIR)/CMakeCache.txt: | setup-install
+	$(CMAKE) -S . -B $(INSTALL_DIR) -DCMAKE_BUILD_TYPE=Release -DZRT_ORT_FLAVOR=$(ZRT_ORT_FLAVOR) \
+	  -DZRT_BUILD_TESTS=OFF -DZRT_BUILD_BENCH=OFF -DZRT_BUILD_EXAMPLES=OFF
+
+install: setup-install $(INSTALL_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(INSTALL_DIR) -j$(JOBS)
+	$(CMAKE) --install $(INSTALL_DIR) --prefix $(PREFIX)
+
+package: setup-install $(INSTALL_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(INSTALL_DIR) -j$(JOBS) --target package
 
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(INSTALL_DIR)

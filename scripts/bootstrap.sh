@@ -1,15 +1,38 @@
 #!/usr/bin/env bash
-# Installs the Debian packages zrt needs to build and test. Idempotent: does nothing
-# when every package is present; otherwise runs apt-get (as root, or via sudo).
+# Installs the Debian packages zrt needs. Idempotent: does nothing when every package is
+# present; otherwise runs apt-get (as root, or via sudo).
+#   bootstrap.sh            everything make run, make test, make bench and make fuzz need
+#   bootstrap.sh --install  only what building the library and the zrt tool needs
+#                           (make install, make package): no GoogleTest, Google Benchmark,
+#                           ONNX test data, clang, clang-format, locale or Vulkan
 set -euo pipefail
 
+mode=all
+case "${1:-}" in
+  "") ;;
+  --install) mode=install ;;
+  -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  *) echo "bootstrap: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+esac
+
+# The library: hwloc (thread pinning), nlohmann-json (options files). The zrt tool: CLI11,
+# fmt, protobuf and libonnx (ONNX protobufs). make package: dpkg-dev (dpkg-shlibdeps) and
+# file, which CPack's .deb generator uses to compute the package's dependencies.
 packages=(
-  build-essential cmake make pkg-config git ca-certificates
-  libonnx-dev libonnx-testdata python3-onnx libprotobuf-dev protobuf-compiler
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
-  nlohmann-json3-dev libhwloc-dev locales clang-format libclang-rt-14-dev
-  clang-14
+  build-essential cmake make pkg-config ca-certificates
+  libhwloc-dev nlohmann-json3-dev
+  libcli11-dev libfmt-dev libprotobuf-dev protobuf-compiler libonnx-dev
+  dpkg-dev file
 )
+if [[ $mode == all ]]; then
+  packages+=(
+    git libonnx-testdata python3-onnx libgtest-dev libgmock-dev libbenchmark-dev
+    locales clang-format libclang-rt-14-dev clang-14
+  )
+fi
+# scripts/fetch-onnxruntime.sh downloads ORT with npm (from Debian's npm package, unless
+# another Node.js install provides it).
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,6 +50,8 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+[[ $mode == all ]] || exit 0
 
 # StringNormalizer conformance tests need the en_US.UTF-8 locale.
 if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
