@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
   const OrtApi* api = base->GetApi(ORT_API_VERSION);
   const zrt::Session session(argv[1]);
   std::size_t inputs = 0, outputs = 0;
-  for (OrtStatus* status : {api->SessionGetInputCount(session.handle(), &inputs),
-                            api->SessionGetOutputCount(session.handle(), &outputs)}) {
+  for (OrtStatus* status :
+       {api->SessionGetInputCount(session.handle(), &inputs), api->SessionGetOutputCount(session.handle(), &outputs)}) {
     if (status != nullptr) {
       std::fprintf(stderr, "ORT: %s\n", api->GetErrorMessage(status));
       api->ReleaseStatus(status);
