@@ -30,14 +30,15 @@ int main(int argc, char** argv) {
   const OrtApi* api = base->GetApi(ORT_API_VERSION);
   const zrt::Session session(argv[1]);
   std::size_t inputs = 0, outputs = 0;
-  for (OrtStatus* status :
-       {api->SessionGetInputCount(session.handle(), &inputs), api->SessionGetOutputCount(session.handle(), &outputs)}) {
-    if (status != nullptr) {
-      std::fprintf(stderr, "ORT: %s\n", api->GetErrorMessage(status));
-      api->ReleaseStatus(status);
-      return 1;
-    }
-  }
+  const auto ok = [api](OrtStatus* status) {
+    if (status == nullptr) return true;
+    std::fprintf(stderr, "ORT: %s\n", api->GetErrorMessage(status));
+    api->ReleaseStatus(status);
+    return false;
+  };
+  if (!ok(api->SessionGetInputCount(session.handle(), &inputs)) ||
+      !ok(api->SessionGetOutputCount(session.handle(), &outputs)))
+    return 1;
   if (inputs != session.input_count() || outputs != session.output_count()) {
     std::fprintf(stderr, "ORT counts %zu inputs and %zu outputs, zrt %zu and %zu\n", inputs, outputs,
                  session.input_count(), session.output_count());
