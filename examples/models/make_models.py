@@ -9,10 +9,14 @@
   gru.onnx  one GRU step for streaming: input "X" float[1,1,4] and state "H" float[1,1,8],
             output "Y_h" float[1,1,8], the next state. Fixed, irregular weights.
 
-Usage: /usr/bin/python3 examples/models/make_models.py   (needs python3-onnx)
+Usage: /usr/bin/python3 examples/models/make_models.py [--check]   (needs python3-onnx)
+--check writes nothing and fails if a committed file differs from what it would write
+(make test runs it).
 """
+import argparse
 import math
 import pathlib
+import sys
 
 import onnx
 import onnx.checker
@@ -96,14 +100,27 @@ def gru():
 
 
 def main():
+    parser = argparse.ArgumentParser(description="Writes the examples' models next to this script.")
+    parser.add_argument("--check", action="store_true", help="only check that the files are current")
+    check = parser.parse_args().check
     here = pathlib.Path(__file__).resolve().parent
+    stale = []
     for name, text in (("mlp", mlp()), ("gru", gru())):
         model = onnx.parser.parse_model(text)
         model.producer_name = "zrt examples/models/make_models.py"
         onnx.checker.check_model(model, full_check=True)
+        data = model.SerializeToString()
         path = here / f"{name}.onnx"
-        path.write_bytes(model.SerializeToString())
-        print(f"{path}: {path.stat().st_size} bytes")
+        if check:
+            if not path.exists() or path.read_bytes() != data:
+                stale.append(str(path))
+            continue
+        path.write_bytes(data)
+        print(f"{path}: {len(data)} bytes")
+    if stale:
+        sys.exit(f"make_models.py: not what this script writes (run it): {', '.join(stale)}")
+    if check:
+        print("make_models.py: the committed models are current")
 
 
 if __name__ == "__main__":
