@@ -24,7 +24,7 @@ step() {  # step TITLE COMMAND...: runs it, keeps its output and exit code in OU
 
 : >"$out"
 step "machine" sh -c 'nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; uname -a'
-step "providers" "$build/examples/device_lane"
+step "providers" "$build/examples/device_lane" "$build/examples/mlp.onnx"
 for ep in webgpu cuda; do
   if [[ $ep == cuda && ! -e "$core/libonnxruntime_providers_cuda.so" ]]; then
     echo "=== cuda: skipped, no libonnxruntime_providers_cuda.so in $core" >>"$out"
