@@ -112,10 +112,10 @@ class EngineMeasure {
     std::vector<Entry*> entries;
     for (const tune::Candidate& c : candidates) entries.push_back(&entry(c));
     forget_all_but(candidates);
-    // Warm-up before a block: a few runs, so the caches hold this candidate's data again.
-    const auto warmup = runs_in(0.05 * seconds, 1, 20);
     std::vector<tune::Measurement> out;
     if (lanes_ > 0) {
+      // Warm-up before a block: a few runs, so the caches hold this candidate's data again.
+      const auto warmup = runs_in(0.05 * seconds, 1, 20);
       for (std::size_t i = 0; i < candidates.size(); ++i) {
         bench::LanesConfig config;
         config.lanes = candidates[i].lanes > 0 ? candidates[i].lanes : lanes_;
@@ -132,18 +132,26 @@ class EngineMeasure {
       return out;
     }
     std::vector<bench::NamedPath> paths;
+    double slowest_us = 0;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       Entry& e = *entries[i];
       if (!e.path) {
         e.path = bench::make_path(path_, *e.workload);
-        for (std::size_t k = runs_in(0.2 * seconds, 3, 200); k > 0; --k) e.path->run();
+        // Two timed runs tell this candidate's run time, which sizes its warm-up: a
+        // candidate far slower than the defaults (say, 1000x) is not warmed for long.
+        e.run_us = std::max(std::min(timed_run(*e.path), timed_run(*e.path)), 0.01);
+        const double more = std::clamp(0.2 * seconds * 1e6 / e.run_us, 0.0, 200.0);
+        for (auto k = static_cast<std::size_t>(more); k > 0; --k) e.path->run();
       }
+      slowest_us = std::max(slowest_us, e.run_us);
       paths.push_back({candidates[i].label, std::move(e.path)});
     }
     bench::TimingConfig timing;
     timing.duration_s = seconds;
-    timing.warmup = warmup;
-    timing.rounds = 3;  // round-robin within the block too: a burst of other load hits all alike
+    timing.warmup = static_cast<std::size_t>(std::clamp(0.05 * seconds * 1e6 / slowest_us, 1.0, 20.0));
+    // Round-robin within the block too, so a burst of other load hits all alike; one
+    // round when a run of the slowest takes most of a round (every round runs each once).
+    timing.rounds = slowest_us * 3 > seconds * 1e6 ? 1 : 3;
     const std::vector<bench::PathResult> results = bench::time_paths(paths, timing);
     for (std::size_t i = 0; i < candidates.size(); ++i) entries[i]->path = std::move(paths[i].path);
     for (const bench::PathResult& r : results)
@@ -161,8 +169,15 @@ class EngineMeasure {
     std::string key;  // the candidate's options as JSON
     std::unique_ptr<bench::Workload> workload;
     std::unique_ptr<bench::Path> path;  // made at its first block (latency only)
+    double run_us = 1;                  // one run of `path`, about
     bool warm = false;                  // --lanes: warmed up once
   };
+
+  static double timed_run(bench::Path& path) {
+    const auto t0 = std::chrono::steady_clock::now();
+    path.run();
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  }
 
   // Runs that take about `seconds`, within [lo, hi].
   std::size_t runs_in(double seconds, double lo, double hi) const {
@@ -173,7 +188,7 @@ class EngineMeasure {
     const std::string key = session_options_to_json(c.options);
     for (Entry& e : cache_)
       if (e.key == key) return e;
-    cache_.push_back({key, open(c), nullptr, false});
+    cache_.push_back({key, open(c), nullptr, run_us_, false});
     return cache_.back();
   }
 
@@ -210,7 +225,8 @@ std::string us(double v) { return v >= 1000 ? fmt::format("{:.1f}", v) : fmt::fo
 
 // "9.8 % ± 0.6 %" for a gain and its 95 % interval.
 std::string gain_text(const tune::RatioEstimate& e) {
-  return fmt::format("{:.1f} % ± {:.1f} %", 100 * e.gain(), 100 * e.half_width());
+  const double half = 100 * e.half_width();
+  return fmt::format("{:.1f} % ± {:.{}f} %", 100 * e.gain(), half, half < 0.1 ? 2 : 1);
 }
 
 Json estimate_json(const tune::RatioEstimate& e) {
@@ -409,7 +425,8 @@ void add_tune_command(CLI::App& app, Action& action) {
       "tune", "Search session options for the fastest configuration, measured side by side with ORT's defaults");
   add_workload_options(*cmd, opt->workload, "tune");
   cmd->add_option("--budget", opt->budget,
-                  "Seconds of measuring, split over the candidates (session creation and warm-up come on top)")
+                  "Seconds the search may take (wall clock, sessions and warm-up included): half for the search, the "
+                  "rest for the final comparison; dimensions it leaves no time for are skipped")
       ->check(real_in(0.01, 86400.0))
       ->capture_default_str();
   cmd->add_option("--min-gain", opt->min_gain,
