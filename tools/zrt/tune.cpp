@@ -378,10 +378,10 @@ int run_tune(const TuneCommandOptions& opt) {
     if (opt.lanes > 0)
       j["concurrency"] = {{"mode", r.recommended_final.detail},
                           {"lanes", r.recommended.lanes > 0 ? r.recommended.lanes : opt.lanes}};
-    j["gain"] = r.gain;
-    // The best against the defaults (whether or not it is recommended); null when the best is the defaults.
-    j["verdict"] = verdict;
+    j["gain"] = r.gain;      // the recommended's: 0 when recommending the defaults
+    j["verdict"] = verdict;  // faster | noise | slower | defaults (the search found nothing faster)
     j["confidence"] = 0.95;
+    // The best against the defaults, whether or not it is recommended; null when the best is the defaults.
     j["confirmation"] = best_is_defaults ? Json() : estimate_json(r.confirmation);
     j["throughput_ratio"] = r.defaults_final.throughput_per_s > 0
                                 ? r.recommended_final.throughput_per_s / r.defaults_final.throughput_per_s

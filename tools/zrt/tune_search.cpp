@@ -286,10 +286,12 @@ SearchResult search(const std::vector<Dimension>& space, const MeasureFn& measur
       combined[i] = combine(m[i]);
     }
     // Adopt the fastest value that beats the best so far by min_gain and whose interval
-    // rules out its being more than min_gain slower (a wide interval is noise).
+    // rules out its being more than min_gain slower (a wide interval is noise); values
+    // that left the step are out.
     std::size_t chosen = incumbent;
     for (std::size_t i = 1; i < n; ++i) {
-      if (i == incumbent || vs_incumbent[i].ratio_hi >= 1.0 + config.min_gain) continue;
+      if (i == incumbent || m[i].size() < m[incumbent].size() || vs_incumbent[i].ratio_hi >= 1.0 + config.min_gain)
+        continue;
       const double bar = chosen == incumbent ? 1.0 - config.min_gain : vs_incumbent[chosen].ratio;
       if (vs_incumbent[i].ratio < bar) chosen = i;
     }
