@@ -258,14 +258,14 @@ TEST(TuneSearch, TheSpaceCoversTheWidenedOptions) {
 TEST(TuneSearch, WithLanesTheLaneCountIsADimension) {
   const Candidate defaults{"ORT defaults", SessionOptions{}, 0};
   const auto space = search_space(8, 4);
-  ASSERT_EQ(space.front().name, "lanes");
+  ASSERT_EQ(space[1].name, "lanes");
   std::vector<std::size_t> lanes;
-  for (const Candidate& c : space.front().values(defaults)) lanes.push_back(c.lanes);
+  for (const Candidate& c : space[1].values(defaults)) lanes.push_back(c.lanes);
   EXPECT_EQ(lanes, (std::vector<std::size_t>{1, 2, 3}));
   // Threads per lane: 8 cores / 4 lanes.
-  ASSERT_EQ(space[1].name, "intra_op_threads");
+  ASSERT_EQ(space[0].name, "intra_op_threads");
   std::vector<int> threads;
-  for (const Candidate& c : space[1].values(defaults)) threads.push_back(c.options.intra_op_threads());
+  for (const Candidate& c : space[0].values(defaults)) threads.push_back(c.options.intra_op_threads());
   EXPECT_EQ(threads, (std::vector<int>{1, 2}));
   EXPECT_EQ(describe({"", SessionOptions{}.intra_op_threads(1), 2}), "intra_op_threads=1 lanes=2");
   EXPECT_EQ(

@@ -223,8 +223,10 @@ class EngineMeasure {
 
 std::string us(double v) { return v >= 1000 ? fmt::format("{:.1f}", v) : fmt::format("{:.2f}", v); }
 
-// "9.8 % ± 0.6 %" for a gain and its 95 % interval.
-std::string gain_text(const tune::RatioEstimate& e) {
+// A gain and its 95 % interval: "9.8 % ± 0.6 %" of p50, or by throughput (the score is
+// 1 / throughput) "x4.44 [2.79, 7.09]" the throughput.
+std::string gain_text(const tune::RatioEstimate& e, bool by_throughput) {
+  if (by_throughput) return fmt::format("x{:.2f} [{:.2f}, {:.2f}]", 1 / e.ratio, 1 / e.ratio_hi, 1 / e.ratio_lo);
   const double half = 100 * e.half_width();
   return fmt::format("{:.1f} % ± {:.{}f} %", 100 * e.gain(), half, half < 0.1 ? 2 : 1);
 }
@@ -326,18 +328,20 @@ int run_tune(const TuneCommandOptions& opt) {
         "best:         p50 {} us, p99 {} us{}: {}\n", us(r.best_final.p50_us), us(r.best_final.p99_us),
         by_throughput ? fmt::format(", {:.0f} runs/s ({})", r.best_final.throughput_per_s, r.best_final.detail) : "",
         r.best.label);
-    fmt::print("gain: {} (95 %, {} blocks): {}\n", gain_text(r.confirmation), r.confirmation.blocks, verdict);
+    fmt::print("{}: {} (95 %, {} blocks): {}\n", by_throughput ? "throughput" : "gain",
+               gain_text(r.confirmation, by_throughput), r.confirmation.blocks, verdict);
   }
   if (r.beats_defaults) {
     if (by_throughput)
-      fmt::print("recommended: {} ({:.2f}x the throughput of ORT's defaults, {} more)\n", r.best.label,
-                 1 / r.confirmation.ratio, gain_text(r.confirmation));
+      fmt::print("recommended: {} ({} the throughput of ORT's defaults)\n", r.best.label,
+                 gain_text(r.confirmation, true));
     else
-      fmt::print("recommended: {} (p50 {} lower than ORT's defaults)\n", r.best.label, gain_text(r.confirmation));
+      fmt::print("recommended: {} (p50 {} lower than ORT's defaults)\n", r.best.label,
+                 gain_text(r.confirmation, false));
     if (!r.option_gains.empty()) {
       fmt::print("each change against the best before it, in its step (95 %):\n");
       for (const tune::OptionGain& g : r.option_gains)
-        fmt::print("  {:<40} {} ({})\n", g.change, gain_text(g.vs_previous),
+        fmt::print("  {:<40} {} ({})\n", g.change, gain_text(g.vs_previous, by_throughput),
                    tune::verdict_name(g.vs_previous.verdict()));
     }
   } else if (best_is_defaults) {
@@ -378,7 +382,9 @@ int run_tune(const TuneCommandOptions& opt) {
     if (opt.lanes > 0)
       j["concurrency"] = {{"mode", r.recommended_final.detail},
                           {"lanes", r.recommended.lanes > 0 ? r.recommended.lanes : opt.lanes}};
-    j["gain"] = r.gain;      // the recommended's: 0 when recommending the defaults
+    // The recommended's gain, 1 - score ratio (p50, or 1 / throughput: the time per run
+    // saved); 0 when recommending the defaults.
+    j["gain"] = r.gain;
     j["verdict"] = verdict;  // faster | noise | slower | defaults (the search found nothing faster)
     j["confidence"] = 0.95;
     // The best against the defaults, whether or not it is recommended; null when the best is the defaults.

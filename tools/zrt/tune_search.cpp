@@ -112,7 +112,13 @@ std::vector<Dimension> search_space(unsigned cores, std::size_t lanes) {
     return c.options.intra_op_threads() == 0 ? per_lane > 1 : c.options.intra_op_threads() > 1;
   };
   std::vector<Dimension> space;
-  // With K lanes the lane count comes first: it decides how the cores are shared.
+  space.push_back({"intra_op_threads", [per_lane](const Candidate& cur) {
+                     std::vector<Candidate> v;
+                     for (int t : counts_up_to(per_lane))
+                       v.push_back(with_options(cur, SessionOptions(cur.options).intra_op_threads(t)));
+                     return v;
+                   }});
+  // With K lanes, the lane count next: with the threads, it decides how the cores are shared.
   if (lanes > 1)
     space.push_back({"lanes", [lanes](const Candidate& cur) {
                        std::vector<Candidate> v;
@@ -120,12 +126,6 @@ std::vector<Dimension> search_space(unsigned cores, std::size_t lanes) {
                          v.push_back({"", cur.options, static_cast<std::size_t>(n)});
                        return v;
                      }});
-  space.push_back({"intra_op_threads", [per_lane](const Candidate& cur) {
-                     std::vector<Candidate> v;
-                     for (int t : counts_up_to(per_lane))
-                       v.push_back(with_options(cur, SessionOptions(cur.options).intra_op_threads(t)));
-                     return v;
-                   }});
   space.push_back({"intra_op_spinning", [workers](const Candidate& cur) {
                      std::vector<Candidate> v;
                      if (!workers(cur)) return v;

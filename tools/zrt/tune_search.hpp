@@ -45,9 +45,9 @@ struct Dimension {
   std::function<std::vector<Candidate>(const Candidate& current)> values;
 };
 
-// In this order (the most promising first, as the budget may cut the tail): with
-// lanes > 1 the lane count (1..lanes - 1), intra_op_threads (1..cores, or
-// 1..cores/lanes), intra_op_spinning (off, or on with a spin duration),
+// In this order (the most promising first, as the budget may cut the tail):
+// intra_op_threads (1..cores, or 1..cores/lanes), with lanes > 1 the lane count
+// (1..lanes - 1), intra_op_spinning (off, or on with a spin duration),
 // dynamic_block_base (both only with intra-op workers), optimization_level,
 // execution_mode (parallel, with inter_op_threads), cpu_arena, memory_pattern,
 // prepacking, denormal_as_zero. Each tries the values other than ORT's default.
