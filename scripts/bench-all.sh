@@ -2,10 +2,10 @@
 # The benchmark `make bench` runs:
 #   scripts/bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]
 # generates the fixed model set (scripts/bench-models.py), runs `zrt bench --lanes 2
-# --json` on every model and `zrt tune` on the MLP, then writes BENCHMARKS.md from the
-# JSON files (scripts/benchmarks-md.py).
+# --json` and `zrt tune --json` on every model, then writes BENCHMARKS.md from the JSON
+# files (scripts/benchmarks-md.py).
 # Environment: BENCH_DURATION (seconds of timed runs per path and lanes mode, default
-# 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds, default 10).
+# 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds per model, default 10).
 set -euo pipefail
 
 zrt=${1:?usage: bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]}
@@ -40,13 +40,25 @@ for m in json.load(open(sys.argv[1])):
     print("\t".join([m["name"], m["file"]] + m["bench_args"]))
 ' "$out/models/models.json")
 
-echo
-echo "=== mlp: zrt tune --budget $budget"
-if ! "$zrt" tune "$out/models/mlp.onnx" --budget "$budget" --write "$out/mlp.tuned.json" \
-      --json "$out/tune_mlp.json" 2> >(tee "$out/tune_mlp.log" >&2); then
-  echo "bench-all.sh: zrt tune failed on mlp (see $out/tune_mlp.log)" >&2
-  failed=1
-fi
+# zrt tune on every model, with its state carry (the only bench argument tune takes).
+while IFS=$'\t' read -r -a row; do
+  name=${row[0]}
+  file=${row[1]}
+  extra=("${row[@]:2}")
+  echo
+  echo "=== $name: zrt tune $file ${extra[*]} --budget $budget"
+  if ! "$zrt" tune "$file" "${extra[@]}" --budget "$budget" --write "$out/$name.tuned.json" \
+        --json "$out/tune_$name.json" 2> >(tee "$out/tune_$name.log" >&2); then
+    echo "bench-all.sh: zrt tune failed on $name (see $out/tune_$name.log)" >&2
+    failed=1
+  fi
+done < <("$python" -c '
+import json, sys
+for m in json.load(open(sys.argv[1])):
+    a = m["bench_args"]
+    carry = [x for i in range(len(a) - 1) if a[i] == "--carry" for x in a[i:i + 2]]
+    print("\t".join([m["name"], m["file"]] + carry))
+' "$out/models/models.json")
 
 "$python" "$here/benchmarks-md.py" "$out" "$md" --duration "$duration"
 echo

@@ -4,8 +4,8 @@
     scripts/benchmarks-md.py RESULTS_DIR OUT.md [--duration S]
 
 RESULTS_DIR holds models/models.json (scripts/bench-models.py), bench_<name>.json
-(`zrt bench --json`) per model, bench_<name>.log for a model whose bench failed, and
-tune_mlp.json (`zrt tune --json`).
+(`zrt bench --json`) and tune_<name>.json (`zrt tune --json`) per model, and
+bench_<name>.log for a model whose bench failed.
 """
 import argparse
 import datetime
@@ -150,35 +150,107 @@ def model_section(name, description, bench):
     return lines
 
 
-def tune_section(tune):
-    lines = ["## zrt tune on the MLP", ""]
-    if tune is None:
-        return lines + ["`zrt tune` did not run or failed (see tune_mlp.log).", ""]
-    d, rec = tune["defaults"], tune["recommended"]
-    gain = tune.get("gain", 0)
-    lines.append(f"`zrt tune mlp.onnx --budget {tune['budget_s']:g}` on the `{tune['path']}` path, ranked by "
-                 f"{tune['ranked_by']}, {tune['cores']} cores; each step measures its candidates side by side with "
-                 f"ORT's defaults, then the best meets the defaults in a final head-to-head.")
-    lines += ["", "| configuration | p50 µs | p99 µs | runs/s |", "|---|---:|---:|---:|",
-              f"| ORT defaults | {us(d['p50_us'])} | {us(d['p99_us'])} | {d['throughput_per_s']:,.0f} |",
-              f"| recommended: {rec['label']} | {us(rec['p50_us'])} | {us(rec['p99_us'])} "
-              f"| {rec['throughput_per_s']:,.0f} |", ""]
-    if rec.get("is_defaults"):
-        lines.append("Nothing beat ORT's defaults in the final: zrt tune recommends the defaults.")
-    else:
-        p99_gain = 1 - rec["p99_us"] / d["p99_us"] if d["p99_us"] else 0
-        lines.append(f"Gain: p50 {100 * gain:.1f} % lower, p99 {100 * p99_gain:.1f} % lower than ORT's defaults "
-                     f"(target: p50 at least {100 * TUNE_MIN_GAIN:.0f} % lower{mark(gain >= TUNE_MIN_GAIN)}).")
-    changed = {k: v for k, v in rec["options"].items() if k != "zrt_session_options"}
-    defaults = {k: v for k, v in d["options"].items() if k != "zrt_session_options"}
-    diff = {k: v for k, v in changed.items() if defaults.get(k) != v}
-    lines += ["", "Written options (differences from the defaults): `" + json.dumps(diff) + "`", "",
-              "<details><summary>every measurement</summary>", "",
-              "| step | candidate | p50 µs | p99 µs | vs defaults | |", "|---|---|---:|---:|---:|---|"]
-    for s in tune.get("steps", []):
-        lines.append(f"| {s['dimension']} | {s['label']} | {us(s['p50_us'])} | {us(s['p99_us'])} "
-                     f"| {s['vs_defaults']:.3f} | {'adopted' if s['adopted'] else ''} |")
-    lines += ["", "</details>", ""]
+def gain_pm(e):
+    """'9.8 % ± 0.6 %' for an estimate with gain, gain_lo and gain_hi."""
+    half = 50 * (e["gain_hi"] - e["gain_lo"])
+    return f"{100 * e['gain']:.1f} % ± {half:.{2 if half < 0.1 else 1}f} %"
+
+
+def tune_gain(tune):
+    """The best against the defaults, or '–' when the best is the defaults."""
+    c = tune.get("confirmation")
+    return gain_pm(c) if c else "–"
+
+
+def tune_verdict(tune):
+    verdict = tune.get("verdict")
+    if verdict == "faster":
+        return "faster: written"
+    if verdict == "defaults":
+        return "nothing faster found: defaults written"
+    if verdict in ("noise", "slower"):
+        return f"{verdict}: defaults written"
+    # A file from a zrt tune before the confirmation intervals.
+    return "faster: written" if not tune["recommended"].get("is_defaults") else "defaults written"
+
+
+def tune_changes(tune, key="best"):
+    """The options of tune[key] that differ from the defaults, as JSON."""
+    d = {k: v for k, v in tune["defaults"]["options"].items() if k != "zrt_session_options"}
+    o = {k: v for k, v in tune[key]["options"].items() if k != "zrt_session_options"}
+    diff = {k: v for k, v in o.items() if d.get(k) != v}
+    if tune[key].get("lanes"):
+        diff["lanes"] = tune[key]["lanes"]
+    return diff
+
+
+def tune_summary(tunes):
+    """The line under the headline table."""
+    done = [(name, t) for name, t in tunes if t]
+    if not done:
+        return []
+    faster = [f"{name} {tune_gain(t)}" for name, t in done if t.get("verdict") == "faster"]
+    other = [name for name, t in done if t.get("verdict") != "faster"]
+    budget = done[0][1]["budget_s"]
+    line = (f"zrt tune (budget {budget:g} s per model, 95 % intervals): faster with confidence on {len(faster)} of "
+            f"{len(done)} models")
+    line += (": " + ", ".join(faster)) if faster else ""
+    if other:
+        line += f"; ORT's defaults kept on {', '.join(other)} (no confident gain)"
+    return ["", line + "."]
+
+
+def tune_section(tunes):
+    lines = ["## zrt tune", ""]
+    done = [(name, t) for name, t in tunes if t]
+    if not done:
+        return lines + ["`zrt tune` did not run or failed (see tune_<model>.log).", ""]
+    first = done[0][1]
+    lines.append(
+        f"`zrt tune MODEL --budget {first['budget_s']:g}` per model on the `{first['path']}` path (zrt_run where a "
+        f"model does not fit a lane), ranked by p50 latency of one caller, {first['cores']} cores. Coordinate descent "
+        "over threads, spinning and spin duration, block sizing, optimization level, execution mode with inter-op "
+        "threads, arena, memory pattern, prepacking and denormals; each step measures its values in interleaved "
+        "blocks beside ORT's defaults. Then the best and the defaults alternate in interleaved blocks until the "
+        f"gain's 95 % interval (Student's t over the blocks' log p50 ratios) is within ±{100 * first.get('precision', 0.01):g} % "
+        "or the budget ends. The best is written only when the whole interval is a gain (verdict faster); otherwise "
+        "zrt tune writes ORT's defaults, so it is never slower.")
+    lines += ["", "| model | ORT defaults p50 µs | best p50 µs | gain (95 %) | verdict | best options (differences "
+              "from the defaults) |", "|---|---:|---:|---:|---|---|"]
+    for name, t in tunes:
+        if t is None:
+            lines.append(f"| {name} | failed | | | | |")
+            continue
+        c = t.get("confirmation") or {}
+        blocks = f" ({c['blocks']} blocks)" if c.get("blocks") else ""
+        changes = tune_changes(t)
+        lines.append(f"| {name} | {us(t['defaults']['p50_us'])} | {us(t['best']['p50_us'])} | {tune_gain(t)}{blocks} "
+                     f"| {tune_verdict(t)} | {'`' + json.dumps(changes) + '`' if changes else '–'} |")
+    mlp = dict(done).get("mlp")
+    if mlp:
+        gain = mlp.get("gain", 0)
+        lines += ["", f"Target (issue 4): the MLP's p50 at least {100 * TUNE_MIN_GAIN:.0f} % lower than ORT's defaults: "
+                      f"{100 * gain:.1f} %{mark(gain >= TUNE_MIN_GAIN)}."]
+    for name, t in done:
+        lines += ["", f"<details><summary>{name}: every measurement</summary>", ""]
+        if t.get("skipped"):
+            lines += [f"The budget left no time for: {', '.join(t['skipped'])}.", ""]
+        if t.get("option_gains"):
+            lines += ["Each adopted value against the best before it, in its step:", "",
+                      "| step | change | gain (95 %) | blocks | |", "|---|---|---:|---:|---|"]
+            for g in t["option_gains"]:
+                lines.append(f"| {g['dimension']} | {g['change']} | {gain_pm(g)} | {g['blocks']} | {g['verdict']} |")
+            lines.append("")
+        lines += ["| step | candidate | p50 µs | p99 µs | vs defaults (95 %) | blocks | |",
+                  "|---|---|---:|---:|---:|---:|---|"]
+        for s in t.get("steps", []):
+            interval = (f" [{s['vs_defaults_lo']:.3f}, {s['vs_defaults_hi']:.3f}]"
+                        if "vs_defaults_lo" in s and s.get("blocks", 0) >= 2 and s["label"] != "ORT defaults" else "")
+            lines.append(f"| {s['dimension']} | {s['label']} | {us(s['p50_us'])} | {us(s['p99_us'])} "
+                         f"| {s['vs_defaults']:.3f}{interval} | {s.get('blocks', '')} "
+                         f"| {'adopted' if s['adopted'] else ''} |")
+        lines += ["", "</details>"]
+    lines.append("")
     return lines
 
 
@@ -190,7 +262,8 @@ def main():
     args = ap.parse_args()
     models = load(os.path.join(args.results, "models", "models.json")) or []
     benches = [(m, load(os.path.join(args.results, f"bench_{m['name']}.json"))) for m in models]
-    tune = load(os.path.join(args.results, "tune_mlp.json"))
+    tunes = [(m["name"], load(os.path.join(args.results, f"tune_{m['name']}.json"))) for m in models]
+    tune = next((t for _, t in tunes if t), None)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
     first = next((b for _, b in benches if b), None) or {}
@@ -230,10 +303,7 @@ def main():
             lines.append(f"| {m['name']} | failed | | | | | |")
         else:
             lines.append(summary_row(m["name"], b))
-    if tune:
-        rec = tune["recommended"]
-        lines += ["", f"zrt tune on the MLP: ORT defaults p50 {us(tune['defaults']['p50_us'])} µs → "
-                      f"{us(rec['p50_us'])} µs with {rec['label']} ({100 * tune.get('gain', 0):.1f} % lower p50)."]
+    lines += tune_summary(tunes)
     lines += ["", "## Models", ""]
     for m, b in benches:
         if b is None:
@@ -247,7 +317,7 @@ def main():
             lines += [f"### {m['name']}", "", f"zrt bench failed: `{tail}`", ""]
         else:
             lines += model_section(m["name"], m["description"], b)
-    lines += tune_section(tune)
+    lines += tune_section(tunes)
     lines += kept_section(args.out, DEVICES_BEGIN, DEVICES_END)
     lines += kept_soak_section(args.out)
     with open(args.out, "w") as f:
