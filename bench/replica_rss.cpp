@@ -19,11 +19,13 @@
 // that load from other processes falls on all of them alike.
 //
 // Usage: zrt_bench_replica_rss [--json PATH] [--rounds N]   both tables
+//        zrt_bench_replica_rss models DIR                   writes the two model files
 //        zrt_bench_replica_rss rss MODE REPLICAS DIR        one configuration
 //        zrt_bench_replica_rss speed DIR ROUNDS             the speed table's child
 #include <onnx/onnx_pb.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,7 +78,7 @@ void write_models(const fs::path& dir) {
     v->set_name(name);
     auto* t = v->mutable_type()->mutable_tensor_type();
     t->set_elem_type(onnx::TensorProto::FLOAT);
-    t->mutable_shape()->add_dim()->set_dim_value(1);
+    t->mutable_shape()->add_dim()->set_dim_param("batch");
     t->mutable_shape()->add_dim()->set_dim_value(kN);
   };
   declare(graph->add_input(), "X");
@@ -130,14 +132,16 @@ bool is_mode(const std::string& mode) {
   return std::find(std::begin(kModes), std::end(kModes), mode) != std::end(kModes);
 }
 
-// `replicas` replicas of one configuration.
-zrt::Runtime build(const zrt::Environment& env, const std::string& mode, std::size_t replicas, const fs::path& dir) {
+// `replicas` replicas of one configuration, lanes for `batch` rows of X.
+zrt::Runtime build(const zrt::Environment& env, const std::string& mode, std::size_t replicas, const fs::path& dir,
+                   std::int64_t batch = 1) {
   if (!is_mode(mode)) throw std::runtime_error("unknown mode '" + mode + "'");
+  const auto lanes = zrt::LaneOptions{}.input_shapes({zrt::Shape{batch, kN}}).output_shapes({zrt::Shape{batch, kN}});
   auto options = zrt::SessionOptions{}.intra_op_threads(1);
   if (mode.ends_with("-nopack")) options.config("session.disable_prepacking", "1");
-  if (mode == "plain") return zrt::Runtime::replicated(env, dir / "embedded.onnx", replicas, options);
+  if (mode == "plain") return zrt::Runtime::replicated(env, dir / "embedded.onnx", replicas, options, lanes);
   if (mode.starts_with("mapped")) {
-    return zrt::Runtime::replicated(env, dir / "external.onnx", replicas, options, {}, zrt::ReplicaWeights::Mapped);
+    return zrt::Runtime::replicated(env, dir / "external.onnx", replicas, options, lanes, zrt::ReplicaWeights::Mapped);
   }
   // shared: one caller-owned copy of W, given to every replica
   auto shared_w =
@@ -147,11 +151,11 @@ zrt::Runtime build(const zrt::Environment& env, const std::string& mode, std::si
     for (std::size_t j = 0; j < static_cast<std::size_t>(kN); ++j) w[i * kN + j] = weight(i, j);
   }
   options.initializer("W", std::move(shared_w));
-  return zrt::Runtime::replicated(env, dir / "embedded.onnx", replicas, options);
+  return zrt::Runtime::replicated(env, dir / "embedded.onnx", replicas, options, lanes);
 }
 
-// Sets X = 1 on every lane; after a run Y[j] = sum_i W[i,j], exact. Throws when a
-// replica's output is not that.
+// Sets X = 1 on every lane; after a run every row of Y is Y[j] = sum_i W[i,j], exact.
+// Throws when a replica's output is not that.
 void set_inputs(zrt::Runtime& runtime) {
   for (std::size_t r = 0; r < runtime.size(); ++r) {
     for (float& x : runtime.lane(r).input<float>(0)) x = 1.0f;
@@ -160,9 +164,10 @@ void set_inputs(zrt::Runtime& runtime) {
 void check_outputs(const zrt::Runtime& runtime, const std::string& mode) {
   for (std::size_t r = 0; r < runtime.size(); ++r) {
     const std::span<const float> y = runtime.lane(r).output<float>(0);
-    for (std::size_t j = 0; j < static_cast<std::size_t>(kN); j += 511) {
+    for (std::size_t j = 0; j < y.size(); j += 511) {
+      const std::size_t column = j % static_cast<std::size_t>(kN);
       float expected = 0.0f;
-      for (std::size_t i = 0; i < static_cast<std::size_t>(kN); ++i) expected += weight(i, j);
+      for (std::size_t i = 0; i < static_cast<std::size_t>(kN); ++i) expected += weight(i, column);
       if (y[j] != expected) {
         throw std::runtime_error(mode + " replica " + std::to_string(r) + ": Y[" + std::to_string(j) +
                                  "] = " + std::to_string(y[j]) + ", expected " + std::to_string(expected));
@@ -187,35 +192,63 @@ int measure_rss(const std::string& mode, std::size_t replicas, const fs::path& d
   return 0;
 }
 
-// One replica of every configuration; `rounds` rounds in which each times 5 single runs
-// in turn, starting with another configuration each round. Prints "SPEED mode p50_us p90_us runs" per configuration.
-int measure_speed(const fs::path& dir, std::size_t rounds) {
-  zrt::Environment env;
-  std::vector<zrt::Runtime> runtimes;
-  for (const char* mode : kModes) {
-    runtimes.push_back(build(env, mode, 1, dir));
-    set_inputs(runtimes.back());
-    runtimes.back().prime(2);
-    check_outputs(runtimes.back(), mode);
-  }
-  constexpr std::size_t kRunsPerRound = 5;
-  std::vector<std::vector<double>> times(runtimes.size());
+// Microseconds of CPU time the calling thread has used (ORT runs a session with one
+// intra-op thread on the caller's thread): unlike wall time, it leaves out the time
+// the thread waited for a core while other processes ran.
+double thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+double percentile(std::vector<double> v, std::size_t percent) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() * percent / 100];
+}
+
+// `rounds` rounds in which each runtime times `runs_per_round` single runs in turn,
+// starting with another one each round. Prints
+// "SPEED mode batch p50_us p90_us cpu_p50_us runs" per runtime (kModes order).
+void measure_rounds(std::vector<zrt::Runtime>& runtimes, std::int64_t batch, std::size_t rounds,
+                    std::size_t runs_per_round) {
+  std::vector<std::vector<double>> wall(runtimes.size()), cpu(runtimes.size());
   for (std::size_t round = 0; round < rounds; ++round) {
     for (std::size_t turn = 0; turn < runtimes.size(); ++turn) {
       const std::size_t m = (round + turn) % runtimes.size();  // each configuration goes first as often
-      for (std::size_t k = 0; k < kRunsPerRound; ++k) {
+      for (std::size_t k = 0; k < runs_per_round; ++k) {
         const auto start = std::chrono::steady_clock::now();
+        const double cpu_start = thread_cpu_us();
         runtimes[m].run_on(0);
-        const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
-        times[m].push_back(took.count());
+        cpu[m].push_back(thread_cpu_us() - cpu_start);
+        wall[m].push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
       }
     }
   }
   for (std::size_t m = 0; m < runtimes.size(); ++m) {
     check_outputs(runtimes[m], kModes[m]);
-    std::vector<double>& t = times[m];
-    std::sort(t.begin(), t.end());
-    std::printf("SPEED %s %.1f %.1f %zu\n", kModes[m], t[t.size() / 2], t[t.size() * 9 / 10], t.size());
+    std::printf("SPEED %s %lld %.1f %.1f %.1f %zu\n", kModes[m], static_cast<long long>(batch), percentile(wall[m], 50),
+                percentile(wall[m], 90), percentile(cpu[m], 50), wall[m].size());
+  }
+}
+
+// Batch sizes of the speed table: one row of X (MatMul is a matrix-vector product that
+// reads all of W per row, bound by memory bandwidth) and 16 (a matrix product, bound by
+// arithmetic, where prepacking matters), with the runs per round of each.
+constexpr std::int64_t kBatches[] = {1, 16};
+constexpr std::size_t kRunsPerRound[] = {5, 1};
+
+// For each batch size: one replica of every configuration, timed by measure_rounds.
+int measure_speed(const fs::path& dir, std::size_t rounds) {
+  zrt::Environment env;
+  for (std::size_t b = 0; b < std::size(kBatches); ++b) {
+    std::vector<zrt::Runtime> runtimes;
+    for (const char* mode : kModes) {
+      runtimes.push_back(build(env, mode, 1, dir, kBatches[b]));
+      set_inputs(runtimes.back());
+      runtimes.back().prime(2);
+      check_outputs(runtimes.back(), mode);
+    }
+    measure_rounds(runtimes, kBatches[b], rounds, kRunsPerRound[b]);
   }
   return 0;
 }
@@ -262,7 +295,8 @@ struct RssRow {
 };
 struct SpeedRow {
   std::string mode;
-  double p50 = 0, p90 = 0;
+  long long batch = 0;
+  double p50 = 0, p90 = 0, cpu_p50 = 0;
   std::size_t runs = 0;
 };
 
@@ -303,25 +337,35 @@ int table(const std::string& json_path, std::size_t rounds) {
     }
   }
 
-  std::printf("\nspeed, one replica each, %zu interleaved rounds of 5 runs (µs per run)\n\n", rounds);
-  std::printf("%-14s %10s %10s %9s\n", "mode", "p50", "p90", "x plain");
+  std::printf("\nspeed, one replica each, %zu interleaved rounds (5 runs each at batch 1, 1 at 16), µs per run\n\n",
+              rounds);
+  std::printf("%-14s %6s %10s %10s %9s %10s %9s\n", "mode", "batch", "p50", "p90", "x plain", "CPU p50", "x plain");
   std::vector<SpeedRow> speed;
+  SpeedRow plain;
+  double load[1] = {0.0};  // how busy the machine was as the timing began
+  if (getloadavg(load, 1) != 1) load[0] = -1.0;
   std::istringstream lines(run_child({"speed", dir.string(), std::to_string(rounds)}));
   std::string line;
   while (std::getline(lines, line)) {
     SpeedRow row;
     char m[32];
-    if (std::sscanf(line.c_str(), "SPEED %31s %lf %lf %zu", m, &row.p50, &row.p90, &row.runs) != 4) continue;
+    if (std::sscanf(line.c_str(), "SPEED %31s %lld %lf %lf %lf %zu", m, &row.batch, &row.p50, &row.p90, &row.cpu_p50,
+                    &row.runs) != 6)
+      continue;
     row.mode = m;
+    if (row.mode == kModes[0]) plain = row;  // kModes[0] comes first for each batch size
     speed.push_back(row);
-    std::printf("%-14s %10.1f %10.1f %9.2f\n", m, row.p50, row.p90, row.p50 / speed.front().p50);
+    std::printf("%-14s %6lld %10.1f %10.1f %9.2f %10.1f %9.2f\n", m, row.batch, row.p50, row.p90, row.p50 / plain.p50,
+                row.cpu_p50, row.cpu_p50 / plain.cpu_p50);
   }
-  if (speed.size() != std::size(kModes)) throw std::runtime_error("the speed child reported too few modes");
+  if (speed.size() != std::size(kModes) * std::size(kBatches)) {
+    throw std::runtime_error("the speed child reported too few configurations");
+  }
 
   if (!json_path.empty()) {
     std::ofstream j(json_path);
     j << "{\n  \"ort_version\": \"" << zrt::ort_version() << "\",\n  \"weights_mib\": 64,\n  \"rounds\": " << rounds
-      << ",\n  \"rss\": [\n";
+      << ",\n  \"load_average\": " << load[0] << ",\n  \"rss\": [\n";
     for (std::size_t i = 0; i < rss.size(); ++i) {
       const RssRow& r = rss[i];
       j << "    {\"mode\": \"" << r.mode << "\", \"replicas\": " << r.replicas << ", \"rss_kib\": " << r.rss
@@ -331,8 +375,9 @@ int table(const std::string& json_path, std::size_t rounds) {
     j << "  ],\n  \"speed\": [\n";
     for (std::size_t i = 0; i < speed.size(); ++i) {
       const SpeedRow& s = speed[i];
-      j << "    {\"mode\": \"" << s.mode << "\", \"p50_us\": " << s.p50 << ", \"p90_us\": " << s.p90
-        << ", \"runs\": " << s.runs << "}" << (i + 1 < speed.size() ? ",\n" : "\n");
+      j << "    {\"mode\": \"" << s.mode << "\", \"batch\": " << s.batch << ", \"p50_us\": " << s.p50
+        << ", \"p90_us\": " << s.p90 << ", \"cpu_p50_us\": " << s.cpu_p50 << ", \"runs\": " << s.runs << "}"
+        << (i + 1 < speed.size() ? ",\n" : "\n");
     }
     j << "  ]\n}\n";
     if (!j) throw std::runtime_error("writing " + json_path + " failed");
@@ -345,6 +390,10 @@ int table(const std::string& json_path, std::size_t rounds) {
 int main(int argc, char** argv) {
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.size() == 2 && args[0] == "models") {
+      write_models(args[1]);
+      return 0;
+    }
     if (args.size() == 4 && args[0] == "rss") return measure_rss(args[1], std::stoul(args[2]), args[3]);
     if (args.size() == 3 && args[0] == "speed") return measure_speed(args[1], std::stoul(args[2]));
     std::string json;
