@@ -132,7 +132,8 @@ std::vector<std::shared_ptr<const TensorBuffer>> map_external_weights(const std:
   }
   if (mapped.empty()) {
     throw Error(std::string(what) + ": ReplicaWeights::Mapped: model '" + model.string() +
-                "' keeps no initializer of 64 KiB or more in an external data file (at an offset that suits its "
+                "' keeps no initializer of " + std::to_string(kMinMappedBytes / 1024) +
+                " KiB or more in an external data file (at an offset that suits its "
                 "element type, and not already given by SessionOptions::initializer): nothing to map. Save its "
                 "weights as external data (onnx.save_model(model, path, save_as_external_data=True)) or use "
                 "ReplicaWeights::Loaded");

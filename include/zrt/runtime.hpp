@@ -38,10 +38,10 @@ enum class ReplicaWeights : int {
   // (TensorBuffer::release_pages): weights ORT prepacks then cost their one shared
   // prepacked copy (measured: 8 replicas of a 64 MiB MatMul take 1.01x the RSS of one
   // plain session, against 7.3x plain), and weights a kernel reads as they are come
-  // back from the file (one copy, file-backed, shared by all replicas). Needs the model's path (external
-  // data lies next to it); a model with nothing to map is an error, not a silent no-op.
-  // The data file must not change while the runtime lives (a released page is read
-  // again from it).
+  // back from the file (one copy, file-backed, shared by all replicas). Needs the
+  // model's path (external data lies next to it); a model with nothing to map is an
+  // error, not a silent no-op. The data file must not change while the runtime lives
+  // (a released page is read again from it).
   Mapped,
 };
 const char* to_string(ReplicaWeights weights) noexcept;
