@@ -3,9 +3,12 @@
 #   scripts/bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]
 # generates the fixed model set (scripts/bench-models.py), runs `zrt bench --lanes 2
 # --json` and `zrt tune --json` on every model, then writes BENCHMARKS.md from the JSON
-# files (scripts/benchmarks-md.py).
+# files (scripts/benchmarks-md.py), and the replicas section from zrt_bench_replica_rss
+# (scripts/replica-md.py).
 # Environment: BENCH_DURATION (seconds of timed runs per path and lanes mode, default
-# 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds per model, default 10).
+# 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds per model, default 10),
+# REPLICA_BENCH (the replica benchmark, default bench/zrt_bench_replica_rss of ZRT's
+# build folder), REPLICA_ROUNDS (its speed rounds, default 20).
 set -euo pipefail
 
 zrt=${1:?usage: bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]}
@@ -60,7 +63,19 @@ for m in json.load(open(sys.argv[1])):
     print("\t".join([m["name"], m["file"]] + carry))
 ' "$out/models/models.json")
 
+echo
+echo "=== replicas: zrt_bench_replica_rss"
+replica_bench=${REPLICA_BENCH:-$(dirname "$(dirname "$(dirname "$zrt")")")/bench/zrt_bench_replica_rss}
+replicas_ok=1
+if ! "$replica_bench" --rounds "${REPLICA_ROUNDS:-20}" --json "$out/replicas.json" \
+      2> >(tee "$out/replicas.log" >&2); then
+  echo "bench-all.sh: zrt_bench_replica_rss failed (see $out/replicas.log)" >&2
+  failed=1
+  replicas_ok=0
+fi
+
 "$python" "$here/benchmarks-md.py" "$out" "$md" --duration "$duration"
+if [ "$replicas_ok" = 1 ]; then "$python" "$here/replica-md.py" "$md" "$out/replicas.json"; fi
 echo
 echo "wrote $md"
 exit $failed

@@ -26,6 +26,9 @@ TUNE_MIN_GAIN = 0.10
 # The soak section (`make soak`, scripts/soak-md.py) between these markers is kept as is.
 SOAK_BEGIN = "<!-- soak:begin -->"
 SOAK_END = "<!-- soak:end -->"
+# So is the replicas section (zrt_bench_replica_rss, scripts/replica-md.py).
+REPLICAS_BEGIN = "<!-- replicas:begin -->"
+REPLICAS_END = "<!-- replicas:end -->"
 # So is the device section (`zrt bench --ep webgpu`, measured by hand).
 DEVICES_BEGIN = "<!-- devices:begin -->"
 DEVICES_END = "<!-- devices:end -->"
@@ -318,6 +321,7 @@ def main():
         else:
             lines += model_section(m["name"], m["description"], b)
     lines += tune_section(tunes)
+    lines += kept_section(args.out, REPLICAS_BEGIN, REPLICAS_END)
     lines += kept_section(args.out, DEVICES_BEGIN, DEVICES_END)
     lines += kept_soak_section(args.out)
     with open(args.out, "w") as f:

@@ -172,6 +172,22 @@ TensorBuffer TensorBuffer::map_file(const std::filesystem::path& path, std::size
   return b;
 }
 
+void TensorBuffer::release_pages() const {
+  if (region_ == nullptr)
+    throw Error("TensorBuffer::release_pages: the buffer is empty (default-constructed or moved from)");
+  if (writable_) {  // only map_file makes read-only buffers
+    throw Error(
+        "TensorBuffer::release_pages: the buffer owns its storage, which releasing would erase; only a file "
+        "mapping (TensorBuffer::map_file) can be released");
+  }
+  if (locked_) throw Error("TensorBuffer::release_pages: the mapping is locked in memory (MapOptions::lock)");
+  if (madvise(region_, region_bytes_, MADV_DONTNEED) != 0) {
+    const int err = errno;
+    throw Error(ErrorCode::Fail, "TensorBuffer::release_pages: madvise(MADV_DONTNEED) of " +
+                                     std::to_string(region_bytes_) + " bytes failed: " + errno_text(err));
+  }
+}
+
 TensorBuffer::TensorBuffer(TensorBuffer&& other) noexcept
     : type_(other.type_),
       shape_(std::move(other.shape_)),

@@ -2,12 +2,16 @@
 
 #include <hwloc.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "external_data.hpp"
+#include "zrt/buffer.hpp"
 #include "zrt/error.hpp"
 #include "zrt/prepacked_weights.hpp"
 
@@ -18,6 +22,14 @@ const char* to_string(RuntimeMode mode) noexcept {
     case RuntimeMode::SharedSession: return "shared-session";
     case RuntimeMode::Replicated: return "replicated";
     case RuntimeMode::Factory: return "factory";
+  }
+  return "unknown";
+}
+
+const char* to_string(ReplicaWeights weights) noexcept {
+  switch (weights) {
+    case ReplicaWeights::Loaded: return "loaded";
+    case ReplicaWeights::Mapped: return "mapped";
   }
   return "unknown";
 }
@@ -89,22 +101,68 @@ SessionOptions replica_options(const SessionOptions& options) {
   return copy;
 }
 
+// Smaller external initializers are left to ORT: a mapping each would cost more page
+// tables and mappings than releasing them saves.
+constexpr std::size_t kMinMappedBytes = 64 * 1024;
+
+bool has_initializer(const SessionOptions& options, const std::string& name) {
+  for (const SessionOptions::Initializer& init : options.initializers()) {
+    if (init.name == name) return true;
+  }
+  return false;
+}
+
+// ReplicaWeights::Mapped: maps the model's external initializers worth mapping and adds
+// them to `options` (unless the caller gave a buffer of that name already).
+std::vector<std::shared_ptr<const TensorBuffer>> map_external_weights(const std::filesystem::path& model,
+                                                                      SessionOptions& options, const char* what) {
+  std::vector<std::shared_ptr<const TensorBuffer>> mapped;
+  try {
+    for (const detail::ExternalInitializer& init : detail::external_initializers(model)) {
+      // Data at an offset that does not suit its element type: ORT copies it into aligned memory.
+      const std::size_t alignment = std::max<std::size_t>(element_size(init.type), 1);
+      if (init.bytes < kMinMappedBytes || init.offset % alignment != 0 || has_initializer(options, init.name)) continue;
+      auto buffer = std::make_shared<const TensorBuffer>(
+          TensorBuffer::map_file(init.file, init.offset, init.type, Shape(init.dims)));
+      options.initializer(init.name, buffer);
+      mapped.push_back(std::move(buffer));
+    }
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string(what) + ": ReplicaWeights::Mapped: " + e.what());
+  }
+  if (mapped.empty()) {
+    throw Error(std::string(what) + ": ReplicaWeights::Mapped: model '" + model.string() +
+                "' keeps no initializer of " + std::to_string(kMinMappedBytes / 1024) +
+                " KiB or more in an external data file (at an offset that suits its "
+                "element type, and not already given by SessionOptions::initializer): nothing to map. Save its "
+                "weights as external data (onnx.save_model(model, path, save_as_external_data=True)) or use "
+                "ReplicaWeights::Loaded");
+  }
+  return mapped;
+}
+
 }  // namespace
 
 Runtime Runtime::replicated(const Environment& env, const std::filesystem::path& model, std::size_t lanes,
-                            const SessionOptions& options, const LaneOptions& lane_options) {
-  check_lane_count(lanes, "Runtime::replicated");
-  const SessionOptions shared_options = replica_options(options);
+                            const SessionOptions& options, const LaneOptions& lane_options, ReplicaWeights weights) {
+  constexpr const char* what = "Runtime::replicated";
+  check_lane_count(lanes, what);
+  SessionOptions shared_options = replica_options(options);
+  std::vector<std::shared_ptr<const TensorBuffer>> mapped;
+  if (weights == ReplicaWeights::Mapped) mapped = map_external_weights(model, shared_options, what);
   auto state = std::make_unique<State>();
   state->mode = RuntimeMode::Replicated;
-  state->lanes = build_lanes(lanes, lane_options, "Runtime::replicated",
-                             [&](std::size_t) { return Session(env, model, shared_options); });
+  state->lanes =
+      build_lanes(lanes, lane_options, what, [&](std::size_t) { return Session(env, model, shared_options); });
+  // Every replica has prepacked what it prepacks: what still reads a mapped weight
+  // faults it back in from the file.
+  for (const std::shared_ptr<const TensorBuffer>& buffer : mapped) buffer->release_pages();
   return Runtime(std::move(state));
 }
 
 Runtime Runtime::replicated(const std::filesystem::path& model, std::size_t lanes, const SessionOptions& options,
-                            const LaneOptions& lane_options) {
-  return replicated(Environment::default_environment(), model, lanes, options, lane_options);
+                            const LaneOptions& lane_options, ReplicaWeights weights) {
+  return replicated(Environment::default_environment(), model, lanes, options, lane_options, weights);
 }
 
 Runtime Runtime::replicated_from_bytes(const Environment& env, std::span<const std::byte> model, std::size_t lanes,

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <limits>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "models/models.hpp"
+#include "resident.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -105,6 +107,49 @@ TEST(TensorBuffer, MapsAFileRegion) {
                            zrt::ErrorCode::InvalidArgument, {"past the end"}));
   EXPECT_TRUE(throws_error([&] { (void)TensorBuffer::map_file(dir.path() / "none", 0, ElementType::Int32, {2}); },
                            zrt::ErrorCode::NoSuchFile, {"none"}));
+}
+
+// Released pages leave the resident set at once and come back from the file, unchanged.
+TEST(TensorBuffer, ReleasedPagesComeBackFromTheFile) {
+  zrt::test::TempDir dir;
+  constexpr std::size_t kPages = 64;
+  std::vector<std::int32_t> data(kPages * 1024);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::int32_t>(i * 7 + 1);
+  const auto path = dir.path() / "weights.bin";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * 4));
+  }
+  const TensorBuffer b = TensorBuffer::map_file(path, 0, ElementType::Int32, {static_cast<std::int64_t>(data.size())});
+  EXPECT_EQ(zrt::test::resident_kib(path), 0u);  // nothing read yet
+  const auto s = b.span<std::int32_t>();
+  ASSERT_TRUE(std::equal(s.begin(), s.end(), data.begin(), data.end()));
+  EXPECT_EQ(zrt::test::resident_kib(path), kPages * 4);
+  b.release_pages();
+  EXPECT_EQ(zrt::test::resident_kib(path), 0u);
+  ASSERT_TRUE(std::equal(s.begin(), s.end(), data.begin(), data.end()));
+  EXPECT_EQ(zrt::test::resident_kib(path), kPages * 4);
+  b.release_pages();  // again: nothing to release is fine
+  b.release_pages();
+  EXPECT_EQ(zrt::test::resident_kib(path), 0u);
+}
+
+TEST(TensorBuffer, ReleasePagesOnlyForUnlockedFileMappings) {
+  TensorBuffer owned(ElementType::Float, {1024, 64});
+  EXPECT_TRUE(
+      throws_error([&] { owned.release_pages(); }, zrt::ErrorCode::InvalidArgument, {"owns its storage", "map_file"}));
+  EXPECT_TRUE(throws_error([] { TensorBuffer().release_pages(); }, zrt::ErrorCode::InvalidArgument, {"empty"}));
+  zrt::test::TempDir dir;
+  const auto path = dir.path() / "w.bin";
+  std::ofstream(path, std::ios::binary) << std::string(8192, 'x');
+  zrt::MapOptions lock;
+  lock.lock = true;
+  try {
+    const TensorBuffer locked = TensorBuffer::map_file(path, 0, ElementType::UInt8, {8192}, lock);
+    EXPECT_TRUE(throws_error([&] { locked.release_pages(); }, zrt::ErrorCode::InvalidArgument, {"locked"}));
+  } catch (const zrt::Error& e) {  // RLIMIT_MEMLOCK too low here: then the lock itself says so
+    EXPECT_NE(std::string(e.what()).find("RLIMIT_MEMLOCK"), std::string::npos) << e.what();
+  }
 }
 
 // TensorBuffer(float[2^62]) once reported 0 bytes; map_file's offset + size could wrap.

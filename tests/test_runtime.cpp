@@ -1,18 +1,25 @@
 // zrt/runtime.hpp: runtimes over one shared session, replicated sessions and a
 // factory; K threads each driving its own lane (exact outputs, race-free for TSan);
+// replicas over weights mapped from external data (released pages, exact outputs);
 // run_on, prime, moves, bad arguments, core pinning.
 #include <gtest/gtest.h>
 #include <hwloc.h>
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "models/models.hpp"
+#include "resident.hpp"
 #include "test_util.hpp"
 #include "zrt/runtime.hpp"
 
@@ -21,6 +28,7 @@ namespace {
 using zrt::ErrorCode;
 using zrt::Lane;
 using zrt::LaneOptions;
+using zrt::ReplicaWeights;
 using zrt::Runtime;
 using zrt::RuntimeMode;
 using zrt::Session;
@@ -173,6 +181,170 @@ TEST(Runtime, ModeNames) {
   EXPECT_STREQ(zrt::to_string(RuntimeMode::SharedSession), "shared-session");
   EXPECT_STREQ(zrt::to_string(RuntimeMode::Replicated), "replicated");
   EXPECT_STREQ(zrt::to_string(RuntimeMode::Factory), "factory");
+}
+
+// ---- weights mapped from external data ------------------------------------------------
+
+// One MLP initializer moved to external data in weights.bin.
+struct External {
+  External(std::string n, std::string loc = "weights.bin", std::optional<std::string> len = {})
+      : name(std::move(n)), location(std::move(loc)), length(std::move(len)) {}
+  std::string name;
+  std::string location;               // as the model says
+  std::optional<std::string> length;  // unset: the true length
+};
+constexpr std::size_t kPad = 128;  // bytes before each tensor in weights.bin
+constexpr std::size_t kW1Bytes = zrt::test::kMlpIn * zrt::test::kMlpHidden * 4;  // 401,408: worth mapping
+constexpr std::size_t kW1PagesKib = (kPad + kW1Bytes + 4095) / 4096 * 4;         // W1's mapping: 99 pages
+
+// Writes dir/mlp_external.onnx, the MLP with the `moved` initializers' data in
+// dir/weights.bin (each after kPad bytes), and returns its path.
+std::filesystem::path external_mlp(const zrt::test::TempDir& dir, const std::vector<External>& moved) {
+  const zrt::test::Bytes bytes = zrt::test::mlp();
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) throw std::runtime_error("mlp: bad model");
+  std::string data;
+  for (const External& e : moved) {
+    onnx::TensorProto* t = nullptr;
+    for (onnx::TensorProto& init : *model.mutable_graph()->mutable_initializer()) {
+      if (init.name() == e.name) t = &init;
+    }
+    if (t == nullptr) throw std::runtime_error("mlp has no initializer " + e.name);
+    data.append(kPad, '\0');
+    const std::size_t offset = data.size();
+    data += t->raw_data();
+    auto entry = [t](const char* key, const std::string& value) {
+      onnx::StringStringEntryProto* kv = t->add_external_data();
+      kv->set_key(key);
+      kv->set_value(value);
+    };
+    entry("location", e.location);
+    entry("offset", std::to_string(offset));
+    entry("length", e.length.value_or(std::to_string(t->raw_data().size())));
+    t->clear_raw_data();
+    t->set_data_location(onnx::TensorProto::EXTERNAL);
+  }
+  std::ofstream(dir.path() / "weights.bin", std::ios::binary) << data;
+  const auto path = dir.path() / "mlp_external.onnx";
+  std::ofstream out(path, std::ios::binary);
+  if (!model.SerializeToOstream(&out)) throw std::runtime_error("writing " + path.string() + " failed");
+  return path;
+}
+
+// Three replicas over one mapping of W1: the pages are released once the replicas are
+// built, every replica's logits are exact, and runs use the shared prepacked copy, so
+// the mapping stays out of the resident set.
+TEST(Runtime, MappedWeightsAreOneReleasedCopy) {
+  zrt::test::TempDir dir;
+  const auto model = external_mlp(dir, {{"W1"}});
+  const auto data = dir.path() / "weights.bin";
+  zrt::Environment env;
+  Runtime runtime = Runtime::replicated(env, model, 3, one_thread(), mlp_lane(), ReplicaWeights::Mapped);
+  EXPECT_EQ(runtime.mode(), RuntimeMode::Replicated);
+  EXPECT_EQ(zrt::test::resident_kib(data), 0u);
+  EXPECT_EQ(drive_lanes(runtime, 10), 0u);
+  EXPECT_EQ(zrt::test::resident_kib(data), 0u);
+  // The same model loaded by ORT into every replica gives the same logits.
+  Runtime loaded = Runtime::replicated(model, 2, one_thread(), mlp_lane());
+  EXPECT_EQ(drive_lanes(loaded, 5), 0u);
+  // Small external initializers (W2, 5 KiB) are left to ORT beside a mapped W1.
+  zrt::test::TempDir both_dir;
+  Runtime both = Runtime::replicated(external_mlp(both_dir, {{"W1"}, {"W2"}}), 2, one_thread(), mlp_lane(),
+                                     ReplicaWeights::Mapped);
+  EXPECT_EQ(drive_lanes(both, 5), 0u);
+}
+
+// With prepacking off MatMul reads W1 as it is: the first runs fault every page of the
+// one mapping back in from the file, shared by all replicas, and the logits are exact.
+TEST(Runtime, MappedWeightsWithoutPrepackingAreReadFromTheFile) {
+  zrt::test::TempDir dir;
+  const auto model = external_mlp(dir, {{"W1"}});
+  const auto data = dir.path() / "weights.bin";
+  Runtime runtime = Runtime::replicated(model, 3, one_thread().config("session.disable_prepacking", "1"), mlp_lane(),
+                                        ReplicaWeights::Mapped);
+  EXPECT_EQ(zrt::test::resident_kib(data), 0u);
+  EXPECT_EQ(drive_lanes(runtime, 3), 0u);
+  EXPECT_EQ(zrt::test::resident_kib(data), kW1PagesKib);
+}
+
+// Run, release the mapped initializer's pages, run again: bit-identical logits, with
+// and without prepacking; only the unpacked kernel brings the pages back.
+TEST(Runtime, ReleasingAMappedInitializerKeepsResultsBitIdentical) {
+  zrt::test::TempDir dir;
+  (void)external_mlp(dir, {{"W1"}});
+  const auto data = dir.path() / "weights.bin";
+  for (const bool prepack : {true, false}) {
+    auto w1 = std::make_shared<const zrt::TensorBuffer>(zrt::TensorBuffer::map_file(
+        data, kPad, zrt::ElementType::Float, Shape{zrt::test::kMlpIn, zrt::test::kMlpHidden}));
+    SessionOptions options = one_thread().initializer("W1", w1);
+    if (!prepack) options.config("session.disable_prepacking", "1");
+    Runtime runtime = Runtime::replicated_from_bytes(zrt::test::mlp(), 1, options, mlp_lane());
+    Lane& lane = runtime.lane(0);
+    const std::vector<float> x = zrt::test::mlp_input(kBatch, 5);
+    std::copy(x.begin(), x.end(), lane.input<float>(0).begin());
+    lane.run();
+    const std::vector<float> before = zrt::test::to_vector(lane.output<float>(0));
+    EXPECT_EQ(before, zrt::test::mlp_reference(x, kBatch)) << "prepack " << prepack;
+    EXPECT_EQ(zrt::test::resident_kib(data), kW1PagesKib) << "prepack " << prepack;  // read to prepack or to run
+    w1->release_pages();
+    EXPECT_EQ(zrt::test::resident_kib(data), 0u) << "prepack " << prepack;
+    const std::vector<float> other = zrt::test::mlp_input(kBatch, 6);  // a run in between, so the next one writes
+    std::copy(other.begin(), other.end(), lane.input<float>(0).begin());
+    lane.run();
+    ASSERT_NE(zrt::test::to_vector(lane.output<float>(0)), before);
+    std::copy(x.begin(), x.end(), lane.input<float>(0).begin());
+    lane.run();
+    EXPECT_TRUE(zrt::test::same_bytes(lane.output<float>(0), std::span<const float>(before))) << "prepack " << prepack;
+    EXPECT_EQ(zrt::test::resident_kib(data), prepack ? 0u : kW1PagesKib) << "prepack " << prepack;
+  }
+}
+
+TEST(Runtime, MappedWeightsErrorsSayWhy) {
+  zrt::test::TempDir dir;
+  const auto mapped = [](const std::filesystem::path& model, SessionOptions options = one_thread()) {
+    (void)Runtime::replicated(model, 2, options, mlp_lane(), ReplicaWeights::Mapped);
+  };
+  // Nothing to map: weights embedded, only small ones external, or W1 given by the caller.
+  const auto embedded = dir.write("mlp.onnx", zrt::test::mlp());
+  EXPECT_TRUE(throws_error([&] { mapped(embedded); }, ErrorCode::InvalidArgument,
+                           {"Runtime::replicated", "ReplicaWeights::Mapped", "mlp.onnx", "nothing to map"}));
+  zrt::test::TempDir small_dir;
+  const auto small = external_mlp(small_dir, {{"W2"}});
+  EXPECT_TRUE(throws_error([&] { mapped(small); }, ErrorCode::InvalidArgument, {"nothing to map"}));
+  Runtime loaded = Runtime::replicated(small, 1, one_thread(), mlp_lane());
+  EXPECT_EQ(drive_lanes(loaded, 2), 0u);
+  zrt::test::TempDir given_dir;
+  const auto given = external_mlp(given_dir, {{"W1"}});
+  auto w1 =
+      std::make_shared<zrt::TensorBuffer>(zrt::ElementType::Float, Shape{zrt::test::kMlpIn, zrt::test::kMlpHidden});
+  EXPECT_TRUE(throws_error([&] { mapped(given, one_thread().initializer("W1", w1)); }, ErrorCode::InvalidArgument,
+                           {"nothing to map", "already given"}));
+  // Bad external data entries name the initializer.
+  const std::vector<std::pair<External, std::string>> bad = {
+      {{"W1", "../weights.bin"}, "'../weights.bin' leaves the model's folder"},
+      {{"W1", "/tmp/weights.bin"}, "'/tmp/weights.bin' must be a path relative to the model's folder"},
+      {{"W1", "weights.bin", "12"}, "external data length 12 differs from the 401408 bytes"},
+      {{"W1", "weights.bin", "4x"}, "external data length is '4x', not a byte count"},
+  };
+  for (const auto& [external, message] : bad) {
+    zrt::test::TempDir bad_dir;
+    const auto model = external_mlp(bad_dir, {external});
+    EXPECT_TRUE(throws_error([&] { mapped(model); }, ErrorCode::InvalidArgument,
+                             {"Runtime::replicated", "initializer 'W1'", message}));
+  }
+  zrt::test::TempDir missing_dir;
+  const auto missing = external_mlp(missing_dir, {{"W1", "missing.bin"}});
+  EXPECT_TRUE(throws_error([&] { mapped(missing); }, ErrorCode::NoSuchFile, {"ReplicaWeights::Mapped", "missing.bin"}));
+  // Not a model, or a model cut short.
+  const std::string not_a_model = "not a model";
+  const auto garbage = dir.write("garbage.onnx", std::as_bytes(std::span(not_a_model)));
+  EXPECT_TRUE(throws_error([&] { mapped(garbage); }, ErrorCode::InvalidArgument,
+                           {"garbage.onnx", "not a valid ONNX model", "wire type"}));
+  const zrt::test::Bytes whole = zrt::test::mlp();
+  const auto cut = dir.write("cut.onnx", std::span(whole).first(whole.size() / 2));
+  EXPECT_TRUE(throws_error([&] { mapped(cut); }, ErrorCode::InvalidArgument, {"cut.onnx", "runs past the end"}));
+  EXPECT_STREQ(zrt::to_string(ReplicaWeights::Loaded), "loaded");
+  EXPECT_STREQ(zrt::to_string(ReplicaWeights::Mapped), "mapped");
 }
 
 // ---- run_on, prime ------------------------------------------------------------------------

@@ -113,6 +113,14 @@ class TensorBuffer {
   // The ORT tensor over this storage (zero copy), for binding and as a run input.
   const Value& value() const noexcept { return value_; }
 
+  // For a file mapping: tells the kernel that this process no longer needs its pages
+  // (madvise(MADV_DONTNEED)). They leave the resident set at once and stay in the page
+  // cache, where the kernel may reclaim them; a later read faults them back from the
+  // file, unchanged (the mapping is read-only, so no page of it was ever private).
+  // Throws zrt::Error for owned storage, whose contents this would erase, and for a
+  // locked mapping (MapOptions::lock), which asked for the opposite.
+  void release_pages() const;
+
  private:
   void check_type(ElementType expected, bool write) const;
   void release() noexcept;
