@@ -189,21 +189,27 @@ TEST(Lane, FreeDimsErrorSuggestsFreeDim) {
 }
 
 TEST(Lane, MultiInputLaneWithAScalarInput) {
-  // A scalar is the shape {} in LaneOptions::input_shapes.
-  const Session session = Session::from_bytes(zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
+  // README's example: a scalar is the shape {} in LaneOptions::input_shapes; or the
+  // session fixes the free dim and the lane needs no shapes.
+  const zrt::test::Bytes scale = zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
 scale (float[n] x, float gain) => (float[n] y) {
   y = Mul(x, gain)
-})"));
-  Lane lane(session, LaneOptions{}.input_shapes({{4}, {}}).output_shapes({{4}}));
-  std::span<float> x = lane.input<float>("x");
-  std::span<float> gain = lane.input<float>("gain");
-  ASSERT_EQ(gain.size(), 1u);
-  std::span<const float> y = lane.output<float>("y");
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) + 1.0f;
-  gain[0] = 0.5f;
-  lane.run();
-  EXPECT_EQ(zrt::test::to_vector(y), (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
-  EXPECT_EQ(lane.input_shape(1), zrt::Shape{});
+})");
+  const Session session = Session::from_bytes(scale);
+  const Session fixed = Session::from_bytes(scale, zrt::SessionOptions{}.free_dim("n", 4));
+  Lane shaped(session, LaneOptions{}.input_shapes({{4}, {}}).output_shapes({{4}}));
+  Lane unshaped(fixed);
+  for (Lane* lane : {&shaped, &unshaped}) {
+    std::span<float> x = lane->input<float>("x");
+    std::span<float> gain = lane->input<float>("gain");
+    ASSERT_EQ(x.size(), 4u);
+    ASSERT_EQ(gain.size(), 1u);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) + 1.0f;
+    gain[0] = 0.5f;
+    lane->run();
+    EXPECT_EQ(zrt::test::to_vector(lane->output<float>("y")), (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
+    EXPECT_EQ(lane->input_shape(1), zrt::Shape{});
+  }
 }
 
 TEST(Lane, ShapeErrors) {
