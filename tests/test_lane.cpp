@@ -155,6 +155,36 @@ TEST(Lane, PrimeKeepsTheCarriedState) {
   }
 }
 
+TEST(Lane, PrimeKeepsOrtAllocatedCarriedState) {
+  // State carried in tensors ORT allocates (the device path, here on CPU memory) is put
+  // back the same way, through copies that copies() counts.
+  const Session session = Session::from_bytes(zrt::test::gru(), zrt::SessionOptions{}.intra_op_threads(1));
+  Lane primed(session, LaneOptions{}
+                           .input_storage("H", IoStorage::ort_allocated())
+                           .output_storage("Y_h", IoStorage::ort_allocated())
+                           .carry("Y_h", "H"));
+  Lane fresh(session, LaneOptions{}.carry("Y_h", "H"));
+  const std::vector<float> h0{-0.5f, 0.25f, 0.0f, 0.125f, -1.0f, 1.0f, -0.75f, 0.5f};
+  const std::size_t h = session.input_index("H");
+  primed.upload<float>(h, h0);
+  std::copy(h0.begin(), h0.end(), fresh.state<float>(0).begin());
+  const std::size_t copies = primed.copies();
+  primed.prime(8);
+  EXPECT_EQ(primed.copies(), copies + 2);  // the state down to the host and back
+  std::vector<float> state(8);
+  primed.download<float>(session.output_index("Y_h"), state);
+  EXPECT_EQ(state, h0);
+  for (int step = 0; step < 5; ++step) {
+    for (Lane* lane : {&primed, &fresh}) {
+      const std::vector<float> xs = step_input(step);
+      std::copy(xs.begin(), xs.end(), lane->input<float>("X").begin());
+      lane->run();
+    }
+    primed.download<float>(session.output_index("Y_h"), state);
+    ASSERT_TRUE(zrt::test::same_bytes(std::span<const float>(state), fresh.state<float>(0))) << "step " << step;
+  }
+}
+
 TEST(Lane, CarryWithSwappedArgumentsSaysWhichOrder) {
   const Session gru = Session::from_bytes(zrt::test::gru());
   EXPECT_TRUE(throws_error([&] { Lane(gru, LaneOptions{}.carry("H", "Y_h")); }, zrt::ErrorCode::InvalidArgument,
