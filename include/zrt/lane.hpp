@@ -73,9 +73,10 @@ class LaneOptions {
     output_storage_.emplace_back(std::move(name), std::move(storage));
     return *this;
   }
-  // State carry: what run k writes to `output` is what run k+1 reads as `input`, with
-  // no copy (the lane ping-pongs two buffers). Same element type and shape required;
-  // both Buffer storage (host) or both OrtAllocated on one memory (state on the device).
+  // State carry, output first: what run k writes to `output` is what run k+1 reads as
+  // `input`, with no copy (the lane ping-pongs two buffers). Same element type and shape
+  // required; both Buffer storage (host) or both OrtAllocated on one memory (state on
+  // the device).
   LaneOptions& carry(std::string output, std::string input) {
     carry_.emplace_back(std::move(output), std::move(input));
     return *this;
@@ -196,8 +197,8 @@ class Lane {
   // n runs to warm ORT's arena and caches (inputs as they are). Carried state is put
   // back as it was: after prime(n) the next run reads the state it would have read.
   void prime(std::size_t n);
-  // The RunOptions every run(), run_unsynchronized() and prime() pass: set a tag, a
-  // config entry or a LoRA adapter once, or terminate() a run from another thread.
+  // The RunOptions every run(), run_unsynchronized() and prime() pass: set a tag or a
+  // config entry once, or terminate() a run from another thread.
   RunOptions& run_options();
   // One run, with the session's CPU allocator statistics before and after.
   AllocatorStats run_with_stats();
