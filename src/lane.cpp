@@ -1,7 +1,9 @@
 #include "zrt/lane.hpp"
 
+#include <cstddef>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "ort/api.hpp"
 #include "session_state.hpp"
@@ -26,6 +28,33 @@ const void* tensor_address(const Value& v, const std::string& who) {
   const void* data = nullptr;
   check(api().GetTensorData(v.handle(), &data), who.c_str());
   return data;
+}
+
+// What to do about an input or output with free dims and no shape given: shapes for
+// every one (a lane needs them all), or SessionOptions::free_dim, which fixes the dims
+// in the session so that the lane needs no shapes at all.
+std::string free_dims_advice(const IoInfo& info, bool input) {
+  std::vector<std::string> ways{std::string("give the shape of every ") + (input ? "input" : "output") +
+                                " in LaneOptions::" + (input ? "input_shapes" : "output_shapes") + " (a scalar is {})"};
+  if (!input) ways.emplace_back("bind this output with IoStorage::bound_to");
+  std::string fix;
+  bool unnamed = false;
+  for (std::size_t d = 0; d < info.shape.rank(); ++d) {
+    if (info.shape[d] >= 0) continue;
+    const std::string symbol = d < info.symbolic_dims.size() ? info.symbolic_dims[d] : std::string();
+    if (symbol.empty()) {
+      unnamed = true;
+    } else if (fix.find("\"" + symbol + "\"") == std::string::npos) {
+      fix += ".free_dim(\"" + symbol + "\", N)";
+    }
+  }
+  if (!fix.empty()) {
+    ways.push_back("fix the dims when the session is made: SessionOptions{}" + fix +
+                   (unnamed ? " (its unnamed dims would still need a shape)" : ""));
+  }
+  std::string advice = ways[0];
+  for (std::size_t w = 1; w < ways.size(); ++w) advice += (w + 1 == ways.size() ? " or " : ", ") + ways[w];
+  return advice;
 }
 
 }  // namespace
@@ -58,8 +87,10 @@ struct Lane::State {
   bool synchronize = false;         // some storage is not plain host memory
   bool rebind_inputs = false;
   std::optional<Allocator> stats_allocator;
-  mutable std::size_t copies = 0;   // host<->device copies made by upload/download
-  std::optional<RunOptions> graph;  // LaneOptions::graph_id: passed to every run
+  mutable std::size_t copies = 0;  // host<->device copies made by upload/download
+  // Passed to every run(): made once, so ORT does not build a default one inside each
+  // run (a heap allocation per run). Holds LaneOptions::graph_id's "gpu_graph_id".
+  RunOptions run_options;
 
   explicit State(const Session& s) : session(s) {}
 
@@ -79,16 +110,11 @@ struct Lane::State {
     }
   }
 
-  void run(const RunOptions* options, bool sync) {
-    if (options == nullptr && graph) options = &*graph;
+  void run(const RunOptions& options, bool sync) {
     IoBinding& binding = bindings[parity];
     if (rebind_inputs) bind_inputs(parity);
     if (sync) binding.synchronize_inputs();
-    if (options != nullptr) {
-      session.run_with(*options, binding);
-    } else {
-      session.run(binding);
-    }
+    session.run_with(options, binding);
     if (sync) binding.synchronize_outputs();
     if (!carries.empty()) parity ^= 1u;
   }
@@ -138,8 +164,7 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
     } else if (info.shape.is_static() && info.has_shape) {
       io.shape = info.shape;
     } else if (io.storage.kind != IoStorage::Kind::Bound) {
-      throw Error(who + " has free dims " + info.to_string() + "; give its shape in LaneOptions::" +
-                  (input ? "input_shapes" : "output_shapes") + (input ? "" : " or bind it with IoStorage::bound_to"));
+      throw Error(who + " has free dims (" + info.to_string() + "); " + free_dims_advice(info, input));
     }
     if (io.storage.kind == IoStorage::Kind::Bound) return;
     if (!io.shape.is_static()) throw Error(who + ": shape " + io.shape.to_string() + " has free dims");
@@ -150,6 +175,11 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
 
   // State carry pairs.
   for (const auto& [out_name, in_name] : options.carry()) {
+    if (!session.find_output(out_name) && session.find_input(out_name) && session.find_output(in_name)) {
+      throw Error("Lane: carry(\"" + out_name + "\", \"" + in_name + "\"): no output named '" + out_name + "' ('" +
+                  out_name + "' is an input); carry takes (output, input): did you mean carry(\"" + in_name + "\", \"" +
+                  out_name + "\")?");
+    }
     const std::size_t out = session.output_index(out_name);
     const std::size_t in = session.input_index(in_name);
     const std::string who = "Lane: carry '" + out_name + "' -> '" + in_name + "'";
@@ -228,10 +258,7 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
     }
   }
   s.rebind_inputs = options.rebind_inputs_each_run();
-  if (options.graph_id()) {
-    s.graph.emplace();
-    s.graph->config("gpu_graph_id", std::to_string(*options.graph_id()));
-  }
+  if (options.graph_id()) s.run_options.config("gpu_graph_id", std::to_string(*options.graph_id()));
   reset_state();  // device state starts at zero too (host buffers already do)
 }
 
@@ -407,21 +434,64 @@ std::size_t Lane::copies() const noexcept { return state_ ? state_->copies : 0; 
 
 void Lane::run() {
   require(state_.get());
-  state_->run(nullptr, state_->synchronize);
+  state_->run(state_->run_options, state_->synchronize);
 }
 
 void Lane::run_with(const RunOptions& options) {
   require(state_.get());
-  state_->run(&options, state_->synchronize);
+  state_->run(options, state_->synchronize);
 }
 
 void Lane::run_unsynchronized() {
   require(state_.get());
-  state_->run(nullptr, false);
+  state_->run(state_->run_options, false);
+}
+
+RunOptions& Lane::run_options() {
+  require(state_.get());
+  return state_->run_options;
 }
 
 void Lane::prime(std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) run();
+  require(state_.get());
+  State& s = *state_;
+  // Priming must not advance a stream: the state the next run would read is saved and
+  // put back afterwards (copies made here, at setup, never per run).
+  struct Saved {
+    std::vector<std::byte> host;
+    Value device;
+  };
+  const std::size_t parity = s.parity;
+  std::vector<Saved> saved(s.carries.size());
+  for (std::size_t p = 0; p < s.carries.size(); ++p) {
+    const State::Carry& c = s.carries[p];
+    if (c.allocator) {
+      saved[p].device = Value::allocate(c.device[parity].element_type(), c.device[parity].shape());
+      copy(c.device[parity], saved[p].device);
+    } else {
+      const auto* data = static_cast<const std::byte*>(c.buffers[parity].data());
+      saved[p].host.assign(data, data + c.buffers[parity].bytes());
+    }
+  }
+  auto restore = [&] {
+    s.parity = parity;
+    for (std::size_t p = 0; p < s.carries.size(); ++p) {
+      State::Carry& c = s.carries[p];
+      if (c.allocator) {
+        copy(saved[p].device, c.device[parity]);
+        s.copies += 2;  // down and back up, counted as upload/download count theirs
+      } else if (!saved[p].host.empty()) {
+        std::memcpy(c.buffers[parity].data(), saved[p].host.data(), saved[p].host.size());
+      }
+    }
+  };
+  try {
+    for (std::size_t i = 0; i < n; ++i) run();
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
 }
 
 AllocatorStats Lane::run_with_stats() {

@@ -20,27 +20,52 @@ PreparedRun::PreparedRun(const Session& session, std::span<const Input> inputs)
   names_.assign(session.input_names().begin(), session.input_names().end());
 }
 
-void PreparedRun::run() {
-  if (bound_) {
-    session_.run(*bound_);
-    return;
-  }
-  session_.run_prepared(nullptr, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
-  bind_if_fixed();
-}
+void PreparedRun::run() { run_impl(run_options_); }
+void PreparedRun::run_with(const RunOptions& options) { run_impl(options); }
 
-void PreparedRun::run_with(const RunOptions& options) {
+void PreparedRun::run_impl(const RunOptions& options) {
   if (bound_) {
-    session_.run_with(options, *bound_);
+    try {
+      session_.run_with(options, *bound_);
+      return;
+    } catch (const Error&) {
+      if (!shapes_observed_) throw;  // every output has the shape the model fixes: a real error
+    }
+    // ORT refuses to write an output of another shape into the bound value, so this run
+    // is made again unbound. If that succeeds, a data-dependent output changed shape and
+    // later runs stay unbound; if it fails, its error is the run's.
+    bound_.reset();
+    session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
+    stay_unbound_ = true;
     return;
   }
   session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
-  bind_if_fixed();
+  if (!stay_unbound_) bind_outputs();
 }
 
-void PreparedRun::bind_if_fixed() {
+void PreparedRun::bind_outputs() {
+  const Session::State& s = *session_.state();
+  bool observed = false;
   for (std::size_t j = 0; j < outputs_.size(); ++j) {
-    if (!outputs_.reusable_[j] || outputs_.values_[j].empty()) return;
+    const Value& v = outputs_.values_[j];
+    if (v.empty()) return;                          // an output not produced yet: try again next run
+    if (outputs_.reusable_[j] != 0) continue;       // a fixed-shape tensor ORT writes in place
+    if (s.output_is_static_tensor[j] != 0) return;  // a pass-through of an input (may change)
+    // Declared with free dims: the shape this run showed, for a numeric tensor that is
+    // not one of the caller's inputs passed through. Anything else never binds.
+    if (v.kind() != ValueKind::Tensor || element_size(v.element_type()) == 0) {
+      stay_unbound_ = true;
+      return;
+    }
+    const void* data = nullptr;
+    check(api().GetTensorData(v.handle(), &data), "PreparedRun: reading an output");
+    for (const void* in : input_data_) {
+      if (data == in) {
+        stay_unbound_ = true;
+        return;
+      }
+    }
+    observed = true;
   }
   IoBinding binding(session_);
   for (std::size_t i = 0; i < values_.size(); ++i) {
@@ -48,6 +73,7 @@ void PreparedRun::bind_if_fixed() {
   }
   for (std::size_t j = 0; j < outputs_.size(); ++j) binding.bind_output(j, outputs_.values_[j]);
   bound_.emplace(std::move(binding));
+  shapes_observed_ = observed;
 }
 
 void PreparedRun::prime(std::size_t n) {
@@ -74,14 +100,14 @@ void fixed_prepare(const Session& session, std::span<const Input> inputs, std::s
   }
 }
 
-void fixed_run(const Session& session, const RunOptions* options, const char* const* names,
+void fixed_run(const Session& session, const RunOptions& options, const char* const* names,
                const OrtValue* const* values, const void* const* input_data, std::size_t n_in, OrtValue** outputs,
                unsigned char* reusable, std::size_t n_out) {
   for (std::size_t j = 0; j < n_out; ++j) {
     if (!reusable[j] && outputs[j] != nullptr) api().ReleaseValue(std::exchange(outputs[j], nullptr));
   }
-  detail::check_fast(api().Run(session.handle(), options != nullptr ? options->live("FixedPreparedRun::run") : nullptr,
-                               names, values, n_in, session.output_names().data(), n_out, outputs));
+  detail::check_fast(api().Run(session.handle(), options.live("FixedPreparedRun::run"), names, values, n_in,
+                               session.output_names().data(), n_out, outputs));
   const Session::State& s = *session.state();
   for (std::size_t j = 0; j < n_out; ++j) {
     // As in Session::run: a fixed-shape output is written in place next run, unless it
@@ -154,7 +180,7 @@ PreparedBinding::PreparedBinding(const Session& session, std::span<const Input> 
   for (const IoInfo& info : session.outputs()) binding_.bind_output(info.name, memory);
 }
 
-void PreparedBinding::run() { session_.run(binding_); }
+void PreparedBinding::run() { session_.run_with(run_options_, binding_); }
 void PreparedBinding::run_with(const RunOptions& options) { session_.run_with(options, binding_); }
 void PreparedBinding::prime(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) run();

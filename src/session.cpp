@@ -10,6 +10,7 @@
 #include "small_array.hpp"
 #include "zrt/buffer.hpp"
 #include "zrt/io_binding.hpp"
+#include "zrt/run_options.hpp"
 
 namespace zrt {
 
@@ -602,6 +603,17 @@ const Session::State& Session::live(const char* what) const {
 
 // ---- running -----------------------------------------------------------------------
 
+namespace {
+// For runs given no RunOptions: ORT would build a default one inside each run (a heap
+// allocation per run). ORT only reads a RunOptions during runs, and concurrent runs may
+// share one (its terminate flag is documented to stop them all); no caller can reach
+// this one to change it.
+const OrtRunOptions* default_run_options() {
+  static const RunOptions options;
+  return options.handle();
+}
+}  // namespace
+
 Outputs Session::make_outputs() const {
   const State& s = live("Session::make_outputs");
   Outputs out;
@@ -698,8 +710,8 @@ void Session::run_prepared(const RunOptions* options, const char* const* names, 
       outputs.values_[j] = Value();
     }
   }
-  check_fast(api().Run(s.session.get(), options != nullptr ? options->live("Session::run") : nullptr, names, values,
-                       n_in, s.output_names.data(), n_out, out.data()));
+  check_fast(api().Run(s.session.get(), options != nullptr ? options->live("Session::run") : default_run_options(),
+                       names, values, n_in, s.output_names.data(), n_out, out.data()));
   for (std::size_t j = 0; j < n_out; ++j) {
     if (out[j] != outputs.values_[j].handle()) outputs.values_[j] = Value::adopt(out[j]);
     // An output that is a graph input passed through shares that input's buffer; ORT
@@ -725,8 +737,8 @@ void Session::run_with_binding(const RunOptions* options, IoBinding& binding) co
   }
   if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
   if (!binding.host_to_device_.empty()) binding.rebind_host_inputs();
-  check_fast(
-      api().RunWithBinding(handle(), options != nullptr ? options->live("Session::run") : nullptr, binding.handle()));
+  check_fast(api().RunWithBinding(handle(), options != nullptr ? options->live("Session::run") : default_run_options(),
+                                  binding.handle()));
 }
 
 // ---- Outputs -----------------------------------------------------------------------

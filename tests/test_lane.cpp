@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -130,6 +132,116 @@ TEST(Lane, CarryErrors) {
                            {"element types differ", "int64 vs float"}));
 }
 
+TEST(Lane, PrimeKeepsTheCarriedState) {
+  // prime(n) runs n times but puts the state back: the stream starts where it was.
+  const Session session = Session::from_bytes(zrt::test::gru(), zrt::SessionOptions{}.intra_op_threads(1));
+  Lane primed(session, LaneOptions{}.carry("Y_h", "H"));
+  Lane fresh(session, LaneOptions{}.carry("Y_h", "H"));
+  const std::vector<float> h0{0.5f, -0.25f, 0.125f, 0.0f, 1.0f, -1.0f, 0.75f, -0.5f};
+  for (Lane* lane : {&primed, &fresh}) {
+    std::copy(h0.begin(), h0.end(), lane->state<float>(0).begin());
+    const std::vector<float> xs = step_input(0);
+    std::copy(xs.begin(), xs.end(), lane->input<float>("X").begin());
+  }
+  primed.prime(8);
+  EXPECT_EQ(zrt::test::to_vector(std::span<const float>(primed.state<float>(0))), h0);
+  for (int step = 0; step < 5; ++step) {
+    for (Lane* lane : {&primed, &fresh}) {
+      const std::vector<float> xs = step_input(step);
+      std::copy(xs.begin(), xs.end(), lane->input<float>("X").begin());
+      lane->run();
+    }
+    ASSERT_TRUE(zrt::test::same_bytes(primed.state<float>(0), fresh.state<float>(0))) << "step " << step;
+  }
+}
+
+TEST(Lane, PrimeKeepsOrtAllocatedCarriedState) {
+  // State carried in tensors ORT allocates (the device path, here on CPU memory) is put
+  // back the same way, through copies that copies() counts.
+  const Session session = Session::from_bytes(zrt::test::gru(), zrt::SessionOptions{}.intra_op_threads(1));
+  Lane primed(session, LaneOptions{}
+                           .input_storage("H", IoStorage::ort_allocated())
+                           .output_storage("Y_h", IoStorage::ort_allocated())
+                           .carry("Y_h", "H"));
+  Lane fresh(session, LaneOptions{}.carry("Y_h", "H"));
+  const std::vector<float> h0{-0.5f, 0.25f, 0.0f, 0.125f, -1.0f, 1.0f, -0.75f, 0.5f};
+  const std::size_t h = session.input_index("H");
+  primed.upload<float>(h, h0);
+  std::copy(h0.begin(), h0.end(), fresh.state<float>(0).begin());
+  const std::size_t copies = primed.copies();
+  primed.prime(8);
+  EXPECT_EQ(primed.copies(), copies + 2);  // the state down to the host and back
+  std::vector<float> state(8);
+  primed.download<float>(session.output_index("Y_h"), state);
+  EXPECT_EQ(state, h0);
+  for (int step = 0; step < 5; ++step) {
+    for (Lane* lane : {&primed, &fresh}) {
+      const std::vector<float> xs = step_input(step);
+      std::copy(xs.begin(), xs.end(), lane->input<float>("X").begin());
+      lane->run();
+    }
+    primed.download<float>(session.output_index("Y_h"), state);
+    ASSERT_TRUE(zrt::test::same_bytes(std::span<const float>(state), fresh.state<float>(0))) << "step " << step;
+  }
+}
+
+TEST(Lane, CarryWithSwappedArgumentsSaysWhichOrder) {
+  const Session gru = Session::from_bytes(zrt::test::gru());
+  EXPECT_TRUE(throws_error([&] { Lane(gru, LaneOptions{}.carry("H", "Y_h")); }, zrt::ErrorCode::InvalidArgument,
+                           {"no output named 'H'", "'H' is an input", "carry takes (output, input)",
+                            "did you mean carry(\"Y_h\", \"H\")?"}));
+}
+
+TEST(Lane, FreeDimsErrorSuggestsFreeDim) {
+  // dynamic(): X float[batch,seq] -> Y float[batch,seq], S int64[2].
+  const Session dynamic = Session::from_bytes(zrt::test::dynamic());
+  EXPECT_TRUE(throws_error(
+      [&] { Lane{dynamic}; }, zrt::ErrorCode::InvalidArgument,
+      {"input 'X' (index 0) has free dims", "give the shape of every input",
+       "LaneOptions::input_shapes (a scalar is {})", "SessionOptions{}.free_dim(\"batch\", N).free_dim(\"seq\", N)"}));
+  EXPECT_TRUE(throws_error(
+      [&] {
+        (void)dynamic.make_lane({{2, 3}});
+      },
+      zrt::ErrorCode::InvalidArgument,
+      {"output 'Y' (index 0) has free dims", "LaneOptions::output_shapes", "IoStorage::bound_to",
+       "free_dim(\"batch\", N)"}));
+  // With the dims fixed in the session, the lane needs no shapes.
+  const Session fixed =
+      Session::from_bytes(zrt::test::dynamic(), zrt::SessionOptions{}.free_dim("batch", 2).free_dim("seq", 3));
+  Lane lane(fixed);
+  std::span<float> x = lane.input<float>(0);
+  ASSERT_EQ(x.size(), 6u);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) - 2.5f;
+  lane.run();
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_EQ(lane.output<float>("Y")[i], 2.0f * x[i]);
+  EXPECT_EQ(zrt::test::to_vector(lane.output<std::int64_t>("S")), (std::vector<std::int64_t>{2, 3}));
+}
+
+TEST(Lane, MultiInputLaneWithAScalarInput) {
+  // README's example: a scalar is the shape {} in LaneOptions::input_shapes; or the
+  // session fixes the free dim and the lane needs no shapes.
+  const zrt::test::Bytes scale = zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
+scale (float[n] x, float gain) => (float[n] y) {
+  y = Mul(x, gain)
+})");
+  const Session session = Session::from_bytes(scale);
+  const Session fixed = Session::from_bytes(scale, zrt::SessionOptions{}.free_dim("n", 4));
+  Lane shaped(session, LaneOptions{}.input_shapes({{4}, {}}).output_shapes({{4}}));
+  Lane unshaped(fixed);
+  for (Lane* lane : {&shaped, &unshaped}) {
+    std::span<float> x = lane->input<float>("x");
+    std::span<float> gain = lane->input<float>("gain");
+    ASSERT_EQ(x.size(), 4u);
+    ASSERT_EQ(gain.size(), 1u);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) + 1.0f;
+    gain[0] = 0.5f;
+    lane->run();
+    EXPECT_EQ(zrt::test::to_vector(lane->output<float>("y")), (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
+    EXPECT_EQ(lane->input_shape(1), zrt::Shape{});
+  }
+}
+
 TEST(Lane, ShapeErrors) {
   const Session dynamic = Session::from_bytes(zrt::test::dynamic());
   EXPECT_TRUE(throws_error([&] { Lane{dynamic}; }, zrt::ErrorCode::InvalidArgument,
@@ -196,6 +308,28 @@ TEST(Lane, RunWithOptionsTerminateAndRecover) {
   EXPECT_EQ(lane.output<float>(0)[3], 7.0f + zrt::test::add_constant_c(3));
   lane.run_unsynchronized();
   EXPECT_EQ(lane.output<float>(0)[3], 7.0f + zrt::test::add_constant_c(3));
+}
+
+TEST(Lane, RunPassesTheLanesRunOptions) {
+  const Session session = Session::from_bytes(zrt::test::add_constant());
+  Lane lane(session);
+  lane.run_options().tag("lane-7").terminate();
+  EXPECT_EQ(lane.run_options().tag(), "lane-7");
+  EXPECT_TRUE(throws_error([&] { lane.run(); }, zrt::ErrorCode::Fail, {"terminate"}));
+  EXPECT_TRUE(throws_error([&] { lane.run_unsynchronized(); }, zrt::ErrorCode::Fail, {"terminate"}));
+  EXPECT_TRUE(throws_error([&] { lane.prime(1); }, zrt::ErrorCode::Fail, {"terminate"}));
+  const zrt::RunOptions other;  // run_with passes the caller's options instead
+  lane.input<float>(0)[1] = 3.0f;
+  lane.run_with(other);
+  EXPECT_EQ(lane.output<float>(0)[1], 3.0f + zrt::test::add_constant_c(1));
+  lane.run_options().clear_terminate();
+  lane.input<float>(0)[1] = 5.0f;
+  lane.run();
+  EXPECT_EQ(lane.output<float>(0)[1], 5.0f + zrt::test::add_constant_c(1));
+  Lane moved = std::move(lane);
+  EXPECT_TRUE(throws_error([&] { (void)lane.run_options(); },
+                           zrt::ErrorCode::InvalidArgument,  // NOLINT(bugprone-use-after-move)
+                           {"moved from"}));
 }
 
 TEST(Lane, RunWithStatsReportsArenaDeltas) {

@@ -73,9 +73,10 @@ class LaneOptions {
     output_storage_.emplace_back(std::move(name), std::move(storage));
     return *this;
   }
-  // State carry: what run k writes to `output` is what run k+1 reads as `input`, with
-  // no copy (the lane ping-pongs two buffers). Same element type and shape required;
-  // both Buffer storage (host) or both OrtAllocated on one memory (state on the device).
+  // State carry, output first: what run k writes to `output` is what run k+1 reads as
+  // `input`, with no copy (the lane ping-pongs two buffers). Same element type and shape
+  // required; both Buffer storage (host) or both OrtAllocated on one memory (state on
+  // the device).
   LaneOptions& carry(std::string output, std::string input) {
     carry_.emplace_back(std::move(output), std::move(input));
     return *this;
@@ -86,9 +87,9 @@ class LaneOptions {
     return *this;
   }
   // Graph capture and replay (CUDA graphs: Cuda{}.cuda_graph(true); WebGPU:
-  // WebGpu{}.graph_capture(true)): every run of the lane passes RunOptions with
-  // "gpu_graph_id" = id, so the EP captures the graph on the first run and replays it
-  // after. Needs every input and output in device memory and fixed shapes.
+  // WebGpu{}.graph_capture(true)): the lane's run_options() get "gpu_graph_id" = id,
+  // so the EP captures the graph on the first run() and replays it after. Needs every
+  // input and output in device memory and fixed shapes.
   LaneOptions& graph_id(int id) {
     graph_id_ = id;
     return *this;
@@ -181,7 +182,11 @@ class Lane {
   void reset_state() noexcept;
 
   // --- the hot path: one ORT call, its status checked ---
+  // Runs with the lane's own run_options(), made once (ORT would otherwise build a
+  // default RunOptions inside every run: one heap allocation each).
   void run();
+  // Runs with the caller's options instead (a graph lane's "gpu_graph_id" is then the
+  // caller's to set).
   void run_with(const RunOptions& options);
   // run() for callers built without exceptions: the error comes back as a Status.
   Status try_run() noexcept {
@@ -189,8 +194,12 @@ class Lane {
   }
   // No SynchronizeBound* calls even when storage is on a device.
   void run_unsynchronized();
-  // n runs to warm ORT's arena and caches (inputs as they are).
+  // n runs to warm ORT's arena and caches (inputs as they are). Carried state is put
+  // back as it was: after prime(n) the next run reads the state it would have read.
   void prime(std::size_t n);
+  // The RunOptions every run(), run_unsynchronized() and prime() pass: set a tag or a
+  // config entry once, or terminate() a run from another thread.
+  RunOptions& run_options();
   // One run, with the session's CPU allocator statistics before and after.
   AllocatorStats run_with_stats();
 

@@ -22,19 +22,28 @@ namespace zrt {
 // A regular run (ORT allocates outputs) with input values and name/value arrays built
 // once. The caller keeps writing into the viewed input memory between runs. Outputs
 // from the previous run are released (or, for fixed shapes, written in place) by the
-// next run. Once a run has shown every output to be a fixed-shape tensor ORT can write
-// in place, later runs go through an IoBinding of those same values (ORT's cheaper
-// RunWithBinding), so output() keeps returning the same, updated values.
-// Not thread-safe: one per thread.
+// next run. Once a run has shown the shape of every output (numeric tensors, none a
+// pass-through of an input), later runs go through an IoBinding of those same values
+// (ORT's cheaper RunWithBinding), so output() keeps returning the same, updated values;
+// this holds for outputs the model declares with symbolic dims too, since the inputs'
+// shapes are fixed here. Should a data-dependent output (NonZero, ...) change shape,
+// ORT refuses the bound value: that run is made again unbound, and later runs stay
+// unbound. Not thread-safe: one per thread.
 class PreparedRun {
  public:
   PreparedRun(const Session& session, std::span<const Input> inputs);
   PreparedRun(const Session& session, std::initializer_list<Input> inputs)
       : PreparedRun(session, std::span<const Input>(inputs.begin(), inputs.size())) {}
 
+  // Runs with run_options(), made once (ORT would otherwise build a default RunOptions
+  // inside every run: one heap allocation each).
   void run();
   void run_with(const RunOptions& options);
   void prime(std::size_t n);
+  // The RunOptions run() and prime() pass (a tag, config entries, terminate()).
+  RunOptions& run_options() noexcept { return run_options_; }
+  // Whether runs now go through ORT's RunWithBinding (see above).
+  bool bound() const noexcept { return bound_.has_value(); }
   // run() for callers built without exceptions.
   Status try_run() noexcept {
     return Status::of([this] { run(); });
@@ -51,9 +60,13 @@ class PreparedRun {
   std::vector<const OrtValue*> values_;
   std::vector<const void*> input_data_;
   Outputs outputs_;
-  std::optional<IoBinding> bound_;  // set once every output can be written in place
+  RunOptions run_options_;
+  std::optional<IoBinding> bound_;  // set once a run has shown every output's shape
+  bool shapes_observed_ = false;    // bound_ holds an output the model declares with free dims
+  bool stay_unbound_ = false;       // an output changed shape, or is one that never binds
 
-  void bind_if_fixed();
+  void run_impl(const RunOptions& options);
+  void bind_outputs();
 };
 
 namespace detail {
@@ -62,7 +75,7 @@ void fixed_prepare(const Session& session, std::span<const Input> inputs, std::s
                    std::size_t num_outputs);
 // One Run; fixed-shape outputs of the previous run marked in `reusable` are written in
 // place, the others released first (so ORT allocates them).
-void fixed_run(const Session& session, const RunOptions* options, const char* const* names,
+void fixed_run(const Session& session, const RunOptions& options, const char* const* names,
                const OrtValue* const* values, const void* const* input_data, std::size_t n_in, OrtValue** outputs,
                unsigned char* reusable, std::size_t n_out);
 void fixed_release(OrtValue** outputs, std::size_t n_out) noexcept;
@@ -81,11 +94,13 @@ class FixedPreparedRun {
   FixedPreparedRun(const FixedPreparedRun&) = delete;
   FixedPreparedRun& operator=(const FixedPreparedRun&) = delete;
 
-  void run() { run_impl(nullptr); }
-  void run_with(const RunOptions& options) { run_impl(&options); }
+  // Runs with run_options(), made once (see PreparedRun::run).
+  void run() { run_impl(run_options_); }
+  void run_with(const RunOptions& options) { run_impl(options); }
   void prime(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) run();
   }
+  RunOptions& run_options() noexcept { return run_options_; }
   // Valid until the next run (which may write a fixed-shape output in place).
   OrtValue* output_handle(std::size_t index) const noexcept { return outputs_[index]; }
   template <Element T>
@@ -104,8 +119,9 @@ class FixedPreparedRun {
   std::array<const void*, NumInputs> input_data_{};
   std::array<OrtValue*, NumOutputs> outputs_{};
   std::array<unsigned char, NumOutputs> reusable_{};
+  RunOptions run_options_;
 
-  void run_impl(const RunOptions* options) {
+  void run_impl(const RunOptions& options) {
     detail::fixed_run(session_, options, names_.data(), values_.data(), input_data_.data(), NumInputs, outputs_.data(),
                       reusable_.data(), NumOutputs);
   }
@@ -121,6 +137,7 @@ class PreparedBinding {
   // Outputs bound to `memory` (ORT allocates them each run; read with outputs()).
   PreparedBinding(const Session& session, std::span<const Input> inputs, const MemoryInfo& memory);
 
+  // Runs with run_options(), made once (see PreparedRun::run).
   void run();
   void run_with(const RunOptions& options);
   void prime(std::size_t n);
@@ -130,12 +147,14 @@ class PreparedBinding {
   }
   std::vector<Value> outputs() const { return binding_.outputs(); }
   IoBinding& binding() noexcept { return binding_; }
+  RunOptions& run_options() noexcept { return run_options_; }
 
  private:
   static IoBinding bind_inputs(const Session& session, std::span<const Input> inputs, std::vector<Value>& keep);
   Session session_;
   std::vector<Value> values_;  // ORT values over the caller's memory, kept for the binding's life
   IoBinding binding_;          // after values_: its constructor fills values_
+  RunOptions run_options_;
 };
 
 }  // namespace zrt

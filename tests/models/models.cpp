@@ -246,6 +246,15 @@ Bytes dynamic() {
                    "}\n");
 }
 
+Bytes nonzero() {
+  return from_text(header() +
+                   "nonzero (float[n] X) => (int64[1,k] where, float[n] twice) {\n"
+                   "  where = NonZero(X)\n"
+                   "  two = Constant <value = float[1] {2}> ()\n"
+                   "  twice = Mul(X, two)\n"
+                   "}\n");
+}
+
 Bytes strings() {
   return from_text(header() + "strings (string[n] text) => (string[n] same) {\n  same = Identity(text)\n}\n");
 }

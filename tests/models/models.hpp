@@ -69,6 +69,10 @@ std::vector<float> mlp_reference(std::span<const float> x, std::size_t batch);
 // "S" = Shape(X) int64[2].
 Bytes dynamic();
 
+// A data-dependent output shape: input "X" float[n] -> "where" = NonZero(X) int64[1,k]
+// (k = the number of non-zero elements) and "twice" = 2 * X float[n].
+Bytes nonzero();
+
 // Strings: input "text" string[n] -> output "same" string[n] (Identity).
 Bytes strings();
 

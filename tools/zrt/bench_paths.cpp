@@ -18,13 +18,14 @@
 namespace zrt::cli::bench {
 namespace {
 
-constexpr std::array<PathInfo, 10> kPaths = {{
-    {"c_binding", "C API RunWithBinding, bound once to caller-owned inputs and outputs (the floor)",
+constexpr std::array<PathInfo, 11> kPaths = {{
+    {"c_binding",
+     "C API RunWithBinding with a RunOptions made once, bound once to caller-owned inputs and outputs (the floor)",
      "two bindings, ping-pong", false},
     {"cxx_run", "C++ API Ort::Session::Run returning std::vector<Ort::Value>; names and input values made once",
      "the returned value is the next input", false},
-    {"cxx_binding", "C++ API Ort::IoBinding bound once to caller-owned inputs and outputs", "two bindings, ping-pong",
-     false},
+    {"cxx_binding", "C++ API Ort::IoBinding bound once to caller-owned inputs and outputs, Ort::RunOptions made once",
+     "two bindings, ping-pong", false},
     {"zrt_run", "zrt Session::run, input Values made once, Outputs reused", "two Outputs, ping-pong", false},
     {"zrt_run_view", "zrt Session::run, TensorView inputs (made into ORT values each run), Outputs reused",
      "two Outputs, ping-pong", false},
@@ -33,6 +34,9 @@ constexpr std::array<PathInfo, 10> kPaths = {{
     {"zrt_prepared_binding", "zrt PreparedBinding bound once to caller-owned inputs and outputs",
      "two bindings, ping-pong", false},
     {"zrt_lane", "zrt Lane: bound once to its own buffers", "LaneOptions::carry (two bindings, ping-pong)", false},
+    {"c_binding_null",
+     "c_binding with a null RunOptions, so ORT builds its default RunOptions inside each run (one heap allocation)",
+     "two bindings, ping-pong", false},
     {"c_binding_device",
      "C API RunWithBinding (synchronizing bound inputs and outputs), bound once to device tensors from the "
      "session's device allocator (the device floor)",
@@ -183,11 +187,13 @@ class CallerMemory {
   std::vector<std::array<TensorBuffer, 2>> state_;
 };
 
-// ---- c_binding: ORT's C API, RunWithBinding ------------------------------------------
+// ---- c_binding / c_binding_null: ORT's C API, RunWithBinding ------------------------
 
 class CBindingPath final : public Path {
  public:
-  explicit CBindingPath(const Workload& w)
+  // `keep_run_options`: pass a RunOptions made once (what a careful C caller does), else
+  // null (ORT then builds a default RunOptions inside each run).
+  CBindingPath(const Workload& w, bool keep_run_options)
       : w_(w),
         mem_(w),
         api_(ort()),
@@ -196,6 +202,7 @@ class CBindingPath final : public Path {
         rebind_(rebind_inputs(w)),
         flip_(mem_.bindings() - 1) {
     const auto out_names = w.session.output_names();
+    if (keep_run_options) run_options_ = Ort::RunOptions();
     for (std::size_t b = 0; b < mem_.bindings(); ++b) {
       check(api_.CreateIoBinding(session_, &bindings_[b]), "c_binding: CreateIoBinding");
       for (std::size_t i = 0; i < in_names_.size(); ++i) {
@@ -233,7 +240,7 @@ class CBindingPath final : public Path {
     // (a sequence grows run by run): bind it anew, as zrt's IoBinding does.
     for (const char* name : device_outputs_)
       check(api_.BindOutputToDevice(bindings_[next_], name, cpu_memory()), "c_binding: BindOutputToDevice");
-    check(api_.RunWithBinding(session_, nullptr, bindings_[next_]), "c_binding: RunWithBinding");
+    check(api_.RunWithBinding(session_, run_options_, bindings_[next_]), "c_binding: RunWithBinding");
     next_ ^= flip_;
   }
   std::vector<HostValue> outputs() const override {
@@ -260,6 +267,7 @@ class CBindingPath final : public Path {
   std::array<std::vector<const OrtValue*>, 2> inputs_;  // per binding, model order
   std::vector<const char*> device_outputs_;
   std::array<OrtIoBinding*, 2> bindings_{};
+  Ort::RunOptions run_options_{nullptr};  // null for c_binding_null (the wrapper only releases it)
   std::size_t next_ = 0;
   std::size_t flip_;
 };
@@ -379,7 +387,7 @@ class CxxBindingPath final : public Path {
   const Workload& w_;
   CallerMemory mem_;
   BorrowedSession borrowed_;
-  Ort::RunOptions run_options_{nullptr};
+  Ort::RunOptions run_options_;  // made once: a null one makes ORT build a default inside each run
   std::vector<const char*> in_names_;
   bool rebind_;
   std::vector<Ort::Value> values_;
@@ -736,7 +744,8 @@ const PathInfo* find_path(std::string_view name) noexcept {
 }
 
 std::unique_ptr<Path> make_path(std::string_view name, const Workload& w) {
-  if (name == "c_binding") return std::make_unique<CBindingPath>(w);
+  if (name == "c_binding") return std::make_unique<CBindingPath>(w, true);
+  if (name == "c_binding_null") return std::make_unique<CBindingPath>(w, false);
   if (name == "cxx_run") return std::make_unique<CxxRunPath>(w.session, w);
   if (name == "cxx_binding") return std::make_unique<CxxBindingPath>(w);
   if (name == "zrt_run") return std::make_unique<ZrtRunPath>(w, false);
