@@ -15,7 +15,8 @@ import platform
 
 from machine_info import cpu_model, git_commit  # scripts/machine_info.py
 
-# The issue's targets (issue 4, section 4).
+# The targets: issue 4 (lanes, prepared runs, zrt_run, lanes scaling, tune) and issue 9
+# (zrt_run_view; the floor c_binding now keeps a RunOptions, as every zrt hot path does).
 LANE_MAX = 1.02
 PREPARED_MAX = 1.05
 RUN_MAX_TINY = 0.85
@@ -34,7 +35,7 @@ DEVICES_BEGIN = "<!-- devices:begin -->"
 DEVICES_END = "<!-- devices:end -->"
 
 PATH_ORDER = ["c_binding", "cxx_run", "cxx_binding", "zrt_run", "zrt_run_view", "zrt_prepared",
-              "zrt_prepared_binding", "zrt_lane"]
+              "zrt_prepared_binding", "zrt_lane", "c_binding_null"]
 
 
 def load(path):
@@ -95,6 +96,7 @@ def summary_row(name, bench):
     r = bench.get("ratios", {})
     p = bench.get("paths", {})
     lane, prep, run = r.get("zrt_lane_vs_c_binding"), r.get("zrt_prepared_vs_c_binding"), r.get("zrt_run_vs_cxx_run")
+    view = r.get("zrt_run_view_vs_cxx_run")
     run_max = RUN_MAX_TINY if name == "tiny" else RUN_MAX
     a = {k: (p.get(k) or {}).get("allocs_per_run") for k in ("c_binding", "zrt_lane", "zrt_prepared")}
     allocs_ok = None
@@ -106,6 +108,7 @@ def summary_row(name, bench):
     return (f"| {name} | {num(lane, '{:.3f}')}{mark(None if lane is None else lane <= LANE_MAX)} "
             f"| {num(prep, '{:.3f}')}{mark(None if prep is None else prep <= PREPARED_MAX)} "
             f"| {num(run, '{:.3f}')}{mark(None if run is None else run <= run_max)} "
+            f"| {num(view, '{:.3f}')}{mark(None if view is None else view <= run_max)} "
             f"| {allocs(a['c_binding'])} / {allocs(a['zrt_lane'])} / {allocs(a['zrt_prepared'])}{mark(allocs_ok)} "
             f"| {num(scale, '{:.2f}x')}{mark(None if scale is None else scale >= LANES_MIN)} "
             f"{'(' + best + ')' if best else ''} | {num(vs_cxx, '{:.2f}x')} |")
@@ -284,26 +287,28 @@ def main():
         f"rounds (round-robin over the paths), {args.duration or config.get('duration_s', '?')} s of timed runs per "
         "path; every path's outputs are checked against `cxx_run`'s first; allocations counted process-wide "
         "(ORT's own mallocs included) during each path's timed runs.",
-        "- paths: `c_binding` raw C API RunWithBinding bound once (the floor); `cxx_run` ORT C++ `Session::Run` "
+        "- paths: `c_binding` raw C API RunWithBinding bound once with a RunOptions made once (the floor); "
+        "`c_binding_null` the same with no RunOptions (ORT makes a default one inside every run); `cxx_run` ORT C++ `Session::Run` "
         "returning values (typical use); `cxx_binding` ORT C++ IoBinding bound once; `zrt_run` zrt's flexible "
         "`Session::run`; `zrt_run_view` the same into caller views; `zrt_prepared` / `zrt_prepared_binding` zrt "
         "prepared runs; `zrt_lane` a zrt lane (bind once, run many).",
         "- absolute times depend on the machine and its load; compare paths within one table.", "",
         "## Headline", "",
-        f"Targets (issue 4): zrt_lane / c_binding ≤ {LANE_MAX}, zrt_prepared / c_binding ≤ {PREPARED_MAX}, "
-        f"zrt_run / cxx_run ≤ {RUN_MAX_TINY} on tiny and ≤ {RUN_MAX} elsewhere (p50); allocations per run of "
+        f"Targets (issues 4 and 9): zrt_lane / c_binding ≤ {LANE_MAX}, zrt_prepared / c_binding ≤ {PREPARED_MAX}, "
+        f"zrt_run / cxx_run and zrt_run_view / cxx_run ≤ {RUN_MAX_TINY} on tiny and ≤ {RUN_MAX} elsewhere (p50); "
+        "allocations per run of "
         f"zrt_lane and zrt_prepared equal to c_binding's; best zrt lanes mode ≥ {LANES_MIN}x one lane. "
         "✓ met, ✗ missed.", "",
-        "| model | zrt_lane / c_binding | zrt_prepared / c_binding | zrt_run / cxx_run "
+        "| model | zrt_lane / c_binding | zrt_prepared / c_binding | zrt_run / cxx_run | zrt_run_view / cxx_run "
         "| allocs/run c_binding / zrt_lane / zrt_prepared | lanes: best zrt vs one lane | best zrt vs ORT C++ Run, "
         "same threads |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     failed = []
     for m, b in benches:
         if b is None:
             failed.append(m["name"])
-            lines.append(f"| {m['name']} | failed | | | | | |")
+            lines.append(f"| {m['name']} | failed | | | | | | |")
         else:
             lines.append(summary_row(m["name"], b))
     lines += tune_summary(tunes)
