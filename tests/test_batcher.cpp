@@ -622,3 +622,38 @@ TEST(Batcher, ReadmeExample) {
 }
 
 }  // namespace
+
+namespace {
+
+// y = data[i] for data = {1, 2, 3, 4}: an index out of range fails the run in ORT.
+zrt::test::Bytes gather() {
+  return zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
+gather (int64[N,1] i) => (float[N,1] y) {
+  data = Constant <value = float[4] {1.0, 2.0, 3.0, 4.0}> ()
+  y = Gather <axis = 0> (data, i)
+}
+)");
+}
+
+// A run error reaches every request of that batch (one bad request fails its batch
+// mates: the batch is one ORT run), and the batcher keeps serving.
+TEST(Batcher, ARunErrorReachesEveryRequestOfItsBatch) {
+  const Session s = Session::from_bytes(gather(), SessionOptions{}.intra_op_threads(1));
+  Batcher batcher(s, BatcherOptions{}.batch_sizes({1, 2, 4}).max_delay(kForever));
+  std::vector<std::int64_t> good{2}, bad{10};
+  std::vector<float> y1(1, -1.0f), y2(1, -1.0f), y3(1, -1.0f);
+  auto f1 = batcher.submit({TensorView<const std::int64_t>(good, {1, 1})}, {OutputSpan(y1)});
+  auto f2 = batcher.submit({TensorView<const std::int64_t>(bad, {1, 1})}, {OutputSpan(y2)});
+  batcher.drain();
+  EXPECT_TRUE(throws_error([&] { f1.get(); }, ErrorCode::InvalidArgument, {"Gather"}));
+  EXPECT_TRUE(throws_error([&] { f2.get(); }, ErrorCode::InvalidArgument, {"Gather"}));
+  auto f3 = batcher.submit({TensorView<const std::int64_t>(good, {1, 1})}, {OutputSpan(y3)});
+  batcher.drain();
+  EXPECT_EQ(f3.get().batch_rows, 1u);
+  EXPECT_EQ(y3[0], 3.0f);
+  const zrt::BatcherMetrics m = batcher.metrics();
+  EXPECT_EQ(m.failed, 2u);
+  EXPECT_EQ(m.completed, 1u);
+}
+
+}  // namespace

@@ -6,7 +6,8 @@
 // request has waited `max_delay`. A partial batch runs on the smallest prebuilt size
 // that holds it; the padding rows (zeros) are never returned. Requests whose non-batch
 // shapes differ never share a batch. A queued request can be cancelled; a running batch
-// is never torn apart.
+// is never torn apart. A batch is one ORT run: if it fails, every request in it gets
+// the error (a request that makes ORT fail fails its batch mates too).
 //
 // For models whose rows are independent (row i of the outputs depends only on row i of
 // the inputs): MLPs, conv nets, per-row attention. Not for models that mix rows across
