@@ -68,7 +68,8 @@ class ArenaAllocator {
         return;
       }
     }
-    ::operator delete(p, n * sizeof(T), std::align_val_t(alignof(T)));
+    (void)n;
+    ::operator delete(p, std::align_val_t(alignof(T)));
   }
   friend bool operator==(const ArenaAllocator& a, const ArenaAllocator& b) noexcept { return a.arena_ == b.arena_; }
 
