@@ -1,6 +1,6 @@
 // zrt/pool.hpp: many threads submit single MLP requests to a Pool; every callback gets
 // its own id once with exact outputs; the queue bound (reject and block); bad inputs;
-// wait_all; metrics; moves.
+// wait_all; metrics; moves; the latency histogram behind the metrics.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "../src/serving_detail.hpp"  // the latency histogram behind both queues' metrics
 #include "models/models.hpp"
 #include "test_util.hpp"
 #include "zrt/pool.hpp"
@@ -216,6 +217,28 @@ TEST(Pool, MovedPoolKeepsServingAndMovedFromThrows) {
         a.submit(0, {TensorView<const float>(x, {1, kMlpIn})});
       },
       ErrorCode::InvalidArgument, {"moved from"}));
+}
+
+// The histogram behind PoolMetrics and BatcherMetrics: percentiles of known samples
+// are within one bucket (12.5%) above the true value and never above the max.
+TEST(LatencyHistogram, PercentilesOfKnownSamples) {
+  zrt::detail::LatencyHistogram h;
+  zrt::LatencySummary empty = h.summary();
+  EXPECT_EQ(empty.count, 0u);
+  EXPECT_EQ(empty.p50.count(), 0);
+  EXPECT_EQ(empty.max.count(), 0);
+  for (std::int64_t k = 100; k >= 1; --k) h.record(std::chrono::nanoseconds(k * 1000));
+  const zrt::LatencySummary s = h.summary();
+  EXPECT_EQ(s.count, 100u);
+  EXPECT_EQ(s.max.count(), 100000);
+  EXPECT_GE(s.p50.count(), 50000);
+  EXPECT_LE(s.p50.count(), 50000 * 9 / 8);
+  EXPECT_GE(s.p99.count(), 99000);
+  EXPECT_LE(s.p99.count(), 100000);
+  zrt::detail::LatencyHistogram small;  // below 8 ns every value has its own bucket
+  for (std::int64_t v : {3, 5, 5, 7}) small.record(std::chrono::nanoseconds(v));
+  EXPECT_EQ(small.summary().p50.count(), 5);
+  EXPECT_EQ(small.summary().p99.count(), 7);
 }
 
 }  // namespace
