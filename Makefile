@@ -81,7 +81,7 @@ test-asan: build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) -L device
 
 # The tests labelled `concurrency` (threads and async: test_concurrency, test_async,
-# test_runtime, test_shape_buckets) under ThreadSanitizer.
+# test_runtime, test_shape_buckets, test_pool, test_batcher) under ThreadSanitizer.
 test-tsan: build-tsan
 	cd $(TSAN_DIR) && TSAN_OPTIONS=$(TSAN_OPTIONS) ctest -L concurrency --output-on-failure -j$(JOBS)
 
