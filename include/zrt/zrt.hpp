@@ -2,6 +2,7 @@
 #pragma once
 
 #include "zrt/async.hpp"
+#include "zrt/batcher.hpp"
 #include "zrt/buffer.hpp"
 #include "zrt/devices.hpp"
 #include "zrt/element.hpp"
@@ -11,10 +12,12 @@
 #include "zrt/lane.hpp"
 #include "zrt/memory.hpp"
 #include "zrt/options_file.hpp"
+#include "zrt/pool.hpp"
 #include "zrt/prepared.hpp"
 #include "zrt/providers.hpp"
 #include "zrt/run_options.hpp"
 #include "zrt/runtime.hpp"
+#include "zrt/serving_queue.hpp"
 #include "zrt/session.hpp"
 #include "zrt/session_options.hpp"
 #include "zrt/shape.hpp"

@@ -1,0 +1,1 @@
+#include "zrt/batcher.hpp"
