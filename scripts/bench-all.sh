@@ -2,10 +2,14 @@
 # The benchmark `make bench` runs:
 #   scripts/bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]
 # generates the fixed model set (scripts/bench-models.py), runs `zrt bench --lanes 2
-# --json` on every model and `zrt tune` on the MLP, then writes BENCHMARKS.md from the
-# JSON files (scripts/benchmarks-md.py).
+# --json` on every model, `zrt tune` on the MLP and the load sweep (`zrt bench --load` on
+# the MLP with a free batch dim, built-in mlp_batch, at each client count), then writes
+# BENCHMARKS.md from the JSON files (scripts/benchmarks-md.py, then its load section and
+# docs/load.svg with scripts/load-md.py).
 # Environment: BENCH_DURATION (seconds of timed runs per path and lanes mode, default
-# 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds, default 10).
+# 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds, default 10), LOAD_DURATION
+# (seconds per strategy and client count, default 1.5), LOAD_CLIENTS (default
+# "1 2 4 8 16 32").
 set -euo pipefail
 
 zrt=${1:?usage: bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]}
@@ -15,6 +19,8 @@ md=${3:-$here/../BENCHMARKS.md}
 duration=${BENCH_DURATION:-0.5}
 lanes=${BENCH_LANES:-2}
 budget=${TUNE_BUDGET:-10}
+load_duration=${LOAD_DURATION:-1.5}
+load_clients=${LOAD_CLIENTS:-1 2 4 8 16 32}
 python=/usr/bin/python3
 
 mkdir -p "$out"
@@ -48,7 +54,23 @@ if ! "$zrt" tune "$out/models/mlp.onnx" --budget "$budget" --write "$out/mlp.tun
   failed=1
 fi
 
+load_runs=()
+for c in $load_clients; do
+  echo
+  echo "=== load: zrt bench --builtin mlp_batch --load --clients $c --duration $load_duration"
+  if "$zrt" bench --builtin mlp_batch --load --clients "$c" --duration "$load_duration" \
+        --json "$out/load_c$c.json" 2> >(tee "$out/load_c$c.log" >&2); then
+    load_runs+=("$out/load_c$c.json")
+  else
+    echo "bench-all.sh: zrt bench --load failed at $c clients (see $out/load_c$c.log)" >&2
+    failed=1
+  fi
+done
+
 "$python" "$here/benchmarks-md.py" "$out" "$md" --duration "$duration"
+if [ ${#load_runs[@]} -gt 0 ]; then
+  "$python" "$here/load-md.py" "$md" "$(dirname "$md")/docs/load.svg" "${load_runs[@]}"
+fi
 echo
 echo "wrote $md"
 exit $failed

@@ -260,8 +260,8 @@ void add_bench_command(CLI::App& app, Action& action) {
   auto* load = cmd->add_flag("--load", opt->load,
                              "Instead of the paths: C client threads load four serving strategies (lanes, pool, "
                              "batcher, cxx_shared) for --duration seconds each, closed loop unless --rate");
-  cmd->add_option("--clients", opt->clients, "--load: client threads")
-      ->check(thread_count(1))
+  cmd->add_option("--clients", opt->clients, "--load: client threads (the bench's own, up to 1024)")
+      ->check(count_in(1, 1024))
       ->needs(load)
       ->capture_default_str();
   cmd->add_option("--rate", opt->rate,
