@@ -40,6 +40,7 @@ struct LoadStrategyResult {
   LatencyStats stats;             // per request: completion - submission (open loop: - scheduled arrival)
   double mean_batch = 1;          // requests per model run (1 unless the strategy batches)
   double cpu_us_per_request = 0;  // process CPU time over the windows / requests
+  double context_switches_per_request = 0;  // the process's, voluntary and not, over the windows
 
   bool ran() const noexcept { return error.empty() && requests > 0; }
 };

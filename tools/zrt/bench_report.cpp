@@ -131,6 +131,7 @@ nlohmann::ordered_json load_json(const LoadResult& l) {
       sj["p999_us"] = st.stats.p999_us;
       sj["mean_batch"] = st.mean_batch;
       sj["cpu_us_per_request"] = st.cpu_us_per_request;
+      sj["context_switches_per_request"] = st.context_switches_per_request;
       sj["mean_us"] = st.stats.mean_us;
       sj["max_us"] = st.stats.max_us;
       sj["requests"] = st.requests;
