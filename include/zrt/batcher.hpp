@@ -349,7 +349,7 @@ class BatchAwaitable {
   // Queues the request; returns false (resume at once, co_await throws) if it cannot.
   bool await_suspend(std::coroutine_handle<> handle) noexcept;
   RequestInfo await_resume();
-  // The request's id once awaited (0 before), for cancel from another thread.
+  // The request's id, for cancel from another thread.
   RequestId id() const noexcept { return info_.id; }
 
  private:
