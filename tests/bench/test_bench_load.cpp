@@ -84,6 +84,26 @@ TEST(BenchLoad, AStrategyThatCannotServeTheModelIsReportedUnavailable) {
   EXPECT_TRUE(load.at("batcher_vs_best_throughput").is_null());
 }
 
+TEST(BenchLoad, StrategiesChosenByName) {
+  zrt::test::TempDir dir;
+  const auto json = dir.path() / "load.json";
+  Result r =
+      zrt("bench --builtin mlp_batch --load --clients 2 --duration 0.05 --warmup 2 --strategies cxx_shared,lanes "
+          "--json " +
+          json.string());
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const nlohmann::json load = zrt::test::read_json(json).at("load");
+  EXPECT_EQ(load.at("strategies").size(), 2u);
+  for (const char* name : {"lanes", "cxx_shared"}) expect_ran(load, name);
+  EXPECT_TRUE(load.at("best_per_request").is_string());
+  r = zrt("bench --load --strategies batcher,nope");
+  EXPECT_EQ(r.rc, 1) << r.output;
+  EXPECT_NE(
+      r.output.find("--strategies: unknown strategy 'nope'; the strategies are: lanes, pool, batcher, cxx_shared"),
+      std::string::npos)
+      << r.output;
+}
+
 TEST(BenchLoad, FlagsNeedLoadAndExcludeThePaths) {
   Result r = zrt("bench --clients 4");
   EXPECT_EQ(r.rc, 2) << r.output;

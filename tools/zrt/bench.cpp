@@ -2,7 +2,7 @@
 //           [--rounds N] [--threads N] [--options FILE] [--seed N] [--dim NAME=VALUE]...
 //           [--input NAME=FILE.npy]... [--carry OUT=IN]... [--lanes K] [--json FILE]
 //           [--histogram FILE.svg] [--ep NAME[:key=value,...]]...
-//           [--load [--clients C] [--rate R]]
+//           [--load [--clients C] [--rate R] [--strategies LIST]]
 // Runs one model through ORT's C API, ORT's C++ API and zrt's run paths side by side, in
 // one process on the same inputs, after checking that every path computes the same
 // outputs; prints latency percentiles, throughput and allocations per run for each. With
@@ -54,6 +54,7 @@ struct BenchCommandOptions {
   bool load = false;
   std::size_t clients = 16;
   std::optional<double> rate;
+  std::vector<std::string> strategies;
   std::string json;
   std::string histogram;
 };
@@ -138,6 +139,7 @@ void write_report(const bench::BenchReport& report, const BenchCommandOptions& o
 int run_load_bench(const bench::Workload& w, const BenchCommandOptions& opt) {
   ProgressBar bar;
   bench::LoadConfig load;
+  load.strategies = opt.strategies;
   load.clients = opt.clients;
   load.duration_s = opt.duration;
   load.rate = opt.rate;
@@ -267,6 +269,10 @@ void add_bench_command(CLI::App& app, Action& action) {
   cmd->add_option("--rate", opt->rate,
                   "--load: open loop at R requests/s in all (Poisson arrivals; latency from the scheduled arrival)")
       ->check(real_in(0.001, 1e9))
+      ->needs(load);
+  cmd->add_option("--strategies", opt->strategies,
+                  "--load: strategies to run (comma-separated): lanes, pool, batcher, cxx_shared (default: all)")
+      ->delimiter(',')
       ->needs(load);
   load->excludes(iters)->excludes(paths)->excludes(lanes);
   cmd->add_option("--json", opt->json, "Write the results as JSON to FILE");

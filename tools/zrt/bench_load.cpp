@@ -1,11 +1,14 @@
 #include "bench_load.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -13,7 +16,9 @@
 #include <thread>
 
 #include "bench_paths.hpp"
+#include "zrt/batcher.hpp"
 #include "zrt/error.hpp"
+#include "zrt/pool.hpp"
 #include "zrt/runtime.hpp"
 
 namespace zrt::cli::bench {
@@ -32,6 +37,12 @@ class Strategy {
   // run per request.
   virtual std::optional<std::uint64_t> model_runs() const { return std::nullopt; }
 };
+
+Runtime replicated_runtime(const Workload& w, std::size_t lanes) {
+  const LaneOptions options = bench_lane_options(w);
+  return w.model_path ? Runtime::replicated(w.environment, *w.model_path, lanes, w.options, options)
+                      : Runtime::replicated_from_bytes(w.environment, w.model_bytes, lanes, w.options, options);
+}
 
 // (1) Lanes: min(clients, cores) lanes of a replicated Runtime, client c on lane
 // c % lanes; clients that share a lane take turns (a lane serves one thread at a time).
@@ -57,6 +68,91 @@ class LanesStrategy final : public Strategy {
   std::vector<std::unique_ptr<Path>> paths_;
 };
 
+// The workload's inputs as views, which the Pool and the Batcher copy into their lanes
+// (every request reads the same memory; nothing writes it).
+class RequestInputs {
+ public:
+  explicit RequestInputs(const Workload& w) {
+    values_.reserve(w.inputs.size());
+    for (const ModelInput& in : w.inputs) {
+      const HostTensor& t = in.tensor;
+      values_.push_back(
+          Value::view_bytes(t.type, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(), Shape(t.dims)));
+    }
+    inputs_.assign(values_.begin(), values_.end());
+  }
+  std::span<const Input> get() const noexcept { return inputs_; }
+
+ private:
+  std::vector<Value> values_;
+  std::vector<Input> inputs_;
+};
+
+// Where a client waits for its request's completion, signalled from a worker thread.
+// The client sleeps at once (a condition variable): std::atomic::wait would spin and
+// sched_yield first, which with more clients than cores takes the workers' CPU.
+struct Completion {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+  std::exception_ptr error;
+
+  void signal(std::exception_ptr e) noexcept {
+    {
+      const std::lock_guard lock(mutex);
+      error = std::move(e);
+      done = true;
+    }
+    cv.notify_one();
+  }
+  // Waits for signal(), then re-arms; rethrows the request's error.
+  void wait() {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [this] { return done; });
+    done = false;
+    if (error) std::rethrow_exception(std::exchange(error, nullptr));
+  }
+};
+
+// (2) Pool: one lane and one worker per core (replicated sessions), requests queued to
+// whichever worker is free; the client waits for the completion callback.
+class PoolStrategy final : public Strategy {
+ public:
+  PoolStrategy(const Workload& w, std::size_t clients, std::size_t cores)
+      : inputs_(w),
+        completions_(clients),
+        pool_(replicated_runtime(w, cores),
+              [this](std::uint64_t id, Lane&, std::exception_ptr e) { completions_[id].signal(std::move(e)); }) {}
+  void request(std::size_t client) override {
+    pool_.submit(client, inputs_.get());
+    completions_[client].wait();
+  }
+
+ private:
+  RequestInputs inputs_;
+  std::vector<Completion> completions_;
+  Pool pool_;
+};
+
+// (3) Batcher with default settings: concurrent requests run together, each request's
+// rows viewed in the batch lane's outputs by the completion callback.
+class BatcherStrategy final : public Strategy {
+ public:
+  BatcherStrategy(const Workload& w, std::size_t clients) : inputs_(w), completions_(clients), batcher_(w.session) {}
+  void request(std::size_t client) override {
+    Completion* c = &completions_[client];
+    (void)batcher_.submit(inputs_.get(),
+                          [c](const RequestOutputs&, std::exception_ptr e) noexcept { c->signal(std::move(e)); });
+    c->wait();
+  }
+  std::optional<std::uint64_t> model_runs() const override { return batcher_.metrics().batches; }
+
+ private:
+  RequestInputs inputs_;
+  std::vector<Completion> completions_;
+  Batcher batcher_;
+};
+
 // (4) ORT's C++ API: every client calls Session::Run on the workload's one session.
 class CxxSharedStrategy final : public Strategy {
  public:
@@ -74,6 +170,7 @@ struct Contender {
   std::unique_ptr<Strategy> strategy;
   std::vector<std::vector<double>> samples_us;  // per client, all rounds
   double cpu_s = 0;
+  std::uint64_t context_switches = 0;
   std::uint64_t runs = 0;  // model runs in the windows (batching strategies)
 };
 
@@ -81,6 +178,14 @@ double process_cpu_seconds() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Context switches of the whole process so far, voluntary (a thread blocked) and not
+// (preempted).
+std::uint64_t process_context_switches() noexcept {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::uint64_t>(u.ru_nvcsw) + static_cast<std::uint64_t>(u.ru_nivcsw);
 }
 
 void wait_for(std::atomic<std::size_t>& counter, std::size_t target) {
@@ -160,34 +265,43 @@ void run_round(Contender& c, const LoadConfig& config, std::size_t round, std::s
   wait_for(ready, n);
   const std::optional<std::uint64_t> runs_before = c.strategy->model_runs();
   const double cpu_before = process_cpu_seconds();
+  const std::uint64_t switches_before = process_context_switches();
   origin = Clock::now();
   go.store(true);
   go.notify_all();
   wait_for(done, n);
   const double cpu_after = process_cpu_seconds();
+  const std::uint64_t switches_after = process_context_switches();
   const std::optional<std::uint64_t> runs_after = c.strategy->model_runs();
   for (std::thread& t : threads) t.join();
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
   c.result.seconds += std::chrono::duration<double>(*std::max_element(end.begin(), end.end()) - origin).count();
   c.cpu_s += cpu_after - cpu_before;
+  c.context_switches += switches_after - switches_before;
   if (runs_before && runs_after) c.runs += *runs_after - *runs_before;
 }
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const Workload& w, std::size_t clients,
-                                        std::size_t lanes) {
+                                        std::size_t lanes, std::size_t cores) {
   if (name == "lanes") return std::make_unique<LanesStrategy>(w, lanes);
+  if (name == "pool") return std::make_unique<PoolStrategy>(w, clients, cores);
+  if (name == "batcher") return std::make_unique<BatcherStrategy>(w, clients);
   if (name == "cxx_shared") return std::make_unique<CxxSharedStrategy>(w, clients);
   throw Error(ErrorCode::NotImplemented, fmt::format("strategy '{}' is not in this build", name));
 }
 
-std::string describe(std::string_view name, std::size_t clients, std::size_t lanes) {
+std::string describe(std::string_view name, std::size_t clients, std::size_t lanes, std::size_t cores) {
   if (name == "lanes")
     return fmt::format("zrt Runtime::replicated, {} lane{} (one per client, at most one per core)", lanes,
                        lanes == 1 ? "" : "s");
-  if (name == "pool") return "zrt Pool: requests served by a pool of lanes";
-  if (name == "batcher") return "zrt Batcher (default settings): concurrent requests run as one batch";
-  return fmt::format("ORT C++ API: {} client threads calling Session::Run on one session", clients);
+  if (name == "pool")
+    return fmt::format("zrt Pool over Runtime::replicated, {} lane{} and worker{} (one per core)", cores,
+                       cores == 1 ? "" : "s", cores == 1 ? "" : "s");
+  if (name == "batcher")
+    return "zrt Batcher, default settings (1 worker, batch sizes 1-8, max delay 200 us) on the shared session";
+  return fmt::format("ORT C++ API: {} client thread{} calling Session::Run on one session", clients,
+                     clients == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -215,13 +329,20 @@ LoadResult run_load(const Workload& w, const LoadConfig& config) {
   const std::size_t lanes = std::min(result.clients, result.cores);
 
   std::vector<Contender> contenders;
+  for (const std::string& name : config.strategies)
+    if (std::find(std::begin(kLoadStrategies), std::end(kLoadStrategies), name) == std::end(kLoadStrategies))
+      throw Error(fmt::format("--strategies: unknown strategy '{}'; the strategies are: {}", name,
+                              fmt::join(kLoadStrategies, ", ")));
   for (std::string_view name : kLoadStrategies) {
+    if (!config.strategies.empty() &&
+        std::find(config.strategies.begin(), config.strategies.end(), name) == config.strategies.end())
+      continue;
     Contender c;
     c.result.name = name;
-    c.result.description = describe(name, result.clients, lanes);
+    c.result.description = describe(name, result.clients, lanes, result.cores);
     c.samples_us.resize(result.clients);
     try {
-      c.strategy = make_strategy(name, w, result.clients, lanes);
+      c.strategy = make_strategy(name, w, result.clients, lanes, result.cores);
     } catch (const std::exception& e) {
       c.result.error = e.what();
     }
@@ -253,6 +374,8 @@ LoadResult run_load(const Workload& w, const LoadConfig& config) {
       s.requests = all.size();
       s.throughput_rps = s.seconds > 0 ? static_cast<double>(s.requests) / s.seconds : 0;
       s.cpu_us_per_request = s.requests > 0 ? c.cpu_s * 1e6 / static_cast<double>(s.requests) : 0;
+      s.context_switches_per_request =
+          s.requests > 0 ? static_cast<double>(c.context_switches) / static_cast<double>(s.requests) : 0;
       if (c.runs > 0) s.mean_batch = static_cast<double>(s.requests) / static_cast<double>(c.runs);
     }
     result.strategies.push_back(std::move(s));

@@ -17,7 +17,11 @@
 
 namespace zrt::cli::bench {
 
+// The strategies, in the order the bench runs and reports them (the JSON keys).
+inline constexpr std::string_view kLoadStrategies[] = {"lanes", "pool", "batcher", "cxx_shared"};
+
 struct LoadConfig {
+  std::vector<std::string> strategies;  // of kLoadStrategies; empty: all
   std::size_t clients = 16;
   double duration_s = 1.0;     // seconds per strategy, split over the rounds
   std::optional<double> rate;  // open loop: requests per second in all; unset: closed loop
@@ -27,9 +31,6 @@ struct LoadConfig {
   ProgressFn progress;
 };
 
-// The strategies, in the order the bench runs and reports them (the JSON keys).
-inline constexpr std::string_view kLoadStrategies[] = {"lanes", "pool", "batcher", "cxx_shared"};
-
 struct LoadStrategyResult {
   std::string name;          // one of kLoadStrategies
   std::string description;   // how it serves the requests
@@ -37,9 +38,9 @@ struct LoadStrategyResult {
   std::size_t requests = 0;  // completed in the measured windows
   double seconds = 0;        // the measured windows' wall time, all rounds
   double throughput_rps = 0;
-  LatencyStats stats;             // per request: completion - submission (open loop: - scheduled arrival)
-  double mean_batch = 1;          // requests per model run (1 unless the strategy batches)
-  double cpu_us_per_request = 0;  // process CPU time over the windows / requests
+  LatencyStats stats;                       // per request: completion - submission (open loop: - scheduled arrival)
+  double mean_batch = 1;                    // requests per model run (1 unless the strategy batches)
+  double cpu_us_per_request = 0;            // process CPU time over the windows / requests
   double context_switches_per_request = 0;  // the process's, voluntary and not, over the windows
 
   bool ran() const noexcept { return error.empty() && requests > 0; }
@@ -58,6 +59,7 @@ struct LoadResult {
   const LoadStrategyResult* best_per_request() const noexcept;
 };
 
+// Throws zrt::Error naming the known strategies when config.strategies names another.
 LoadResult run_load(const Workload& workload, const LoadConfig& config);
 
 }  // namespace zrt::cli::bench
