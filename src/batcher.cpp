@@ -415,7 +415,6 @@ Batcher::State::Checked Batcher::State::check(std::span<const Input> inputs, std
     fail("submit: got " + std::to_string(inputs.size()) + " inputs, the model has " + std::to_string(n_in));
   }
   Checked c;
-  std::array<std::span<const std::int64_t>, 8> dims_inline{};
   std::vector<Shape> shapes_heap;  // only for more than 8 inputs
   std::array<Shape, 8> shapes_inline;
   Shape* shapes = shapes_inline.data();
@@ -423,7 +422,6 @@ Batcher::State::Checked Batcher::State::check(std::span<const Input> inputs, std
     shapes_heap.resize(n_in);
     shapes = shapes_heap.data();
   }
-  (void)dims_inline;
   for (std::size_t i = 0; i < n_in; ++i) {
     if (inputs[i].name() != nullptr && session.input_index(inputs[i].name()) != i) {
       fail("submit: inputs go in model order; got '" + std::string(inputs[i].name()) + "' at position " +

@@ -28,14 +28,15 @@ const char* to_string(ValueKind kind) noexcept {
 namespace detail {
 
 void check_view(const void* data, std::size_t count, const Shape& shape, ElementType type) {
-  const std::string what = "TensorView<" + std::string(to_string(type)) + "> of shape " + shape.to_string();
-  if (!shape.is_static()) throw Error(what + ": a tensor needs concrete dims, not free ones (-1)");
+  // The message is built only on failure: making a view must not allocate.
+  auto what = [&] { return "TensorView<" + std::string(to_string(type)) + "> of shape " + shape.to_string(); };
+  if (!shape.is_static()) throw Error(what() + ": a tensor needs concrete dims, not free ones (-1)");
   const std::size_t needed = shape.element_count();
   if (data == nullptr && needed > 0) {
-    throw Error(what + ": null buffer, expected " + std::to_string(needed) + " elements");
+    throw Error(what() + ": null buffer, expected " + std::to_string(needed) + " elements");
   }
   if (count != needed) {
-    throw Error(what + ": buffer holds " + std::to_string(count) + " elements, expected " + std::to_string(needed));
+    throw Error(what() + ": buffer holds " + std::to_string(count) + " elements, expected " + std::to_string(needed));
   }
 }
 

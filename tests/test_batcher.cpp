@@ -602,3 +602,23 @@ TEST(Batcher, RequestOutputsCheckIndexAndType) {
 }
 
 }  // namespace
+
+namespace {
+
+// The README's Batcher example, as written there (on the test MLP).
+TEST(Batcher, ReadmeExample) {
+  const Session session = Session::from_bytes(zrt::test::mlp(), SessionOptions{}.intra_op_threads(1));
+  const std::vector<float> pixels = zrt::test::mlp_input(1, 3);
+  zrt::Batcher batcher(session, zrt::BatcherOptions{}
+                                    .batch_sizes({1, 2, 4, 8, 16})
+                                    .max_delay(std::chrono::microseconds(200))
+                                    .queue_bound(1024)
+                                    .when_full(zrt::QueueFull::Reject));
+  std::vector<float> logits(10);
+  auto request = batcher.submit({zrt::TensorView<const float>(pixels, {1, 784})}, {logits});
+  zrt::RequestInfo info = request.get();
+  EXPECT_EQ(info.rows, 1u);
+  EXPECT_EQ(logits, zrt::test::mlp_reference(pixels, 1));
+}
+
+}  // namespace

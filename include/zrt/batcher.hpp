@@ -214,7 +214,9 @@ class RequestOutputs {
 
 // A completion callback: called once with (outputs, nullptr) or (empty outputs,
 // error), on a worker thread; must not throw. Stored inline (64 bytes at most), so
-// submitting it never allocates; capture a pointer to anything larger.
+// submitting it never allocates; capture a pointer to anything larger. Keep it short
+// (it holds the worker), and never let it (or a coroutine resumed by the batcher) wait
+// on this Batcher: a blocking submit there could wait for the worker it holds.
 template <typename F>
 concept BatchCallback = std::invocable < std::decay_t<F>
 &, const RequestOutputs&, std::exception_ptr > &&std::is_nothrow_move_constructible_v<std::decay_t<F>>;
@@ -311,8 +313,9 @@ class Batcher {
                                                 std::initializer_list<OutputSpan> outputs);
 
   // Removes a queued request: true when it was still queued (its completion then
-  // reports a zrt::Error saying "cancelled"); false when its batch has started or it
-  // has completed (its outputs arrive as usual).
+  // reports a zrt::Error saying "cancelled", on the calling thread, before cancel
+  // returns); false when its batch has started or it has completed (its outputs arrive
+  // as usual), or the id is unknown.
   bool cancel(RequestId id);
 
   // Waits until no request is queued or running (dispatching partial batches at once).
@@ -337,6 +340,7 @@ class Batcher {
 
 // The coroutine form (see Batcher::submit_awaitable). Holds a request record, taken
 // when it is made, until it is awaited (or destroyed: then the record is freed unqueued).
+// It must not outlive its Batcher. (A BatchFuture may: its shared state keeps what it needs.)
 class BatchAwaitable {
  public:
   BatchAwaitable(BatchAwaitable&&) noexcept;
