@@ -9,7 +9,7 @@
 # Environment: BENCH_DURATION (seconds of timed runs per path and lanes mode, default
 # 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds, default 10), LOAD_DURATION
 # (seconds per strategy and client count, default 1.5), LOAD_CLIENTS (default
-# "1 2 4 8 16 32").
+# "1 2 4 8 16 32"), LOAD_RATE (requests/s of the open-loop run at 16 clients, default 50000).
 set -euo pipefail
 
 zrt=${1:?usage: bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]}
@@ -21,6 +21,7 @@ lanes=${BENCH_LANES:-2}
 budget=${TUNE_BUDGET:-10}
 load_duration=${LOAD_DURATION:-1.5}
 load_clients=${LOAD_CLIENTS:-1 2 4 8 16 32}
+load_rate=${LOAD_RATE:-50000}
 python=/usr/bin/python3
 
 mkdir -p "$out"
@@ -66,6 +67,15 @@ for c in $load_clients; do
     failed=1
   fi
 done
+echo
+echo "=== load: zrt bench --builtin mlp_batch --load --clients 16 --rate $load_rate --duration $load_duration"
+if "$zrt" bench --builtin mlp_batch --load --clients 16 --rate "$load_rate" --duration "$load_duration" \
+      --json "$out/load_open.json" 2> >(tee "$out/load_open.log" >&2); then
+  load_runs+=("$out/load_open.json")
+else
+  echo "bench-all.sh: zrt bench --load --rate failed (see $out/load_open.log)" >&2
+  failed=1
+fi
 
 "$python" "$here/benchmarks-md.py" "$out" "$md" --duration "$duration"
 if [ ${#load_runs[@]} -gt 0 ]; then
