@@ -49,12 +49,7 @@ Runtime replicated_runtime(const Workload& w, std::size_t lanes) {
 // c % lanes; clients that share a lane take turns (a lane serves one thread at a time).
 class LanesStrategy final : public Strategy {
  public:
-  LanesStrategy(const Workload& w, std::size_t lanes)
-      : runtime_(w.model_path
-                     ? Runtime::replicated(w.environment, *w.model_path, lanes, w.options, bench_lane_options(w))
-                     : Runtime::replicated_from_bytes(w.environment, w.model_bytes, lanes, w.options,
-                                                      bench_lane_options(w))),
-        locks_(lanes) {
+  LanesStrategy(const Workload& w, std::size_t lanes) : runtime_(replicated_runtime(w, lanes)), locks_(lanes) {
     for (std::size_t i = 0; i < lanes; ++i) paths_.push_back(make_lane_path(runtime_.lane(i), w));
   }
   void request(std::size_t client) override {
