@@ -2,13 +2,17 @@
 # The benchmark `make bench` runs:
 #   scripts/bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]
 # generates the fixed model set (scripts/bench-models.py), runs `zrt bench --lanes 2
-# --json` and `zrt tune --json` on every model, then writes BENCHMARKS.md from the JSON
-# files (scripts/benchmarks-md.py), and the replicas section from zrt_bench_replica_rss
-# (scripts/replica-md.py).
+# --json` and `zrt tune --json` on every model, the replica benchmark and the load sweep
+# (`zrt bench --load` on the MLP with a free batch dim, built-in mlp_batch, at each client
+# count), then writes BENCHMARKS.md from the JSON files (scripts/benchmarks-md.py), its
+# replicas section (scripts/replica-md.py) and its load section with docs/load.svg
+# (scripts/load-md.py).
 # Environment: BENCH_DURATION (seconds of timed runs per path and lanes mode, default
 # 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds per model, default 10),
 # REPLICA_BENCH (the replica benchmark, default bench/zrt_bench_replica_rss of ZRT's
-# build folder), REPLICA_ROUNDS (its speed rounds, default 20).
+# build folder), REPLICA_ROUNDS (its speed rounds, default 20), LOAD_DURATION (seconds
+# per strategy and client count, default 1.5), LOAD_CLIENTS (default "1 2 4 8 16 32"),
+# LOAD_RATE (requests/s of the open-loop run at 16 clients, default 50000).
 set -euo pipefail
 
 zrt=${1:?usage: bench-all.sh ZRT [RESULTS_DIR] [BENCHMARKS_MD]}
@@ -18,6 +22,9 @@ md=${3:-$here/../BENCHMARKS.md}
 duration=${BENCH_DURATION:-0.5}
 lanes=${BENCH_LANES:-2}
 budget=${TUNE_BUDGET:-10}
+load_duration=${LOAD_DURATION:-1.5}
+load_clients=${LOAD_CLIENTS:-1 2 4 8 16 32}
+load_rate=${LOAD_RATE:-50000}
 python=/usr/bin/python3
 
 mkdir -p "$out"
@@ -74,8 +81,33 @@ if ! "$replica_bench" --rounds "${REPLICA_ROUNDS:-20}" --json "$out/replicas.jso
   replicas_ok=0
 fi
 
+load_runs=()
+for c in $load_clients; do
+  echo
+  echo "=== load: zrt bench --builtin mlp_batch --load --clients $c --duration $load_duration"
+  if "$zrt" bench --builtin mlp_batch --load --clients "$c" --duration "$load_duration" \
+        --json "$out/load_c$c.json" 2> >(tee "$out/load_c$c.log" >&2); then
+    load_runs+=("$out/load_c$c.json")
+  else
+    echo "bench-all.sh: zrt bench --load failed at $c clients (see $out/load_c$c.log)" >&2
+    failed=1
+  fi
+done
+echo
+echo "=== load: zrt bench --builtin mlp_batch --load --clients 16 --rate $load_rate --duration $load_duration"
+if "$zrt" bench --builtin mlp_batch --load --clients 16 --rate "$load_rate" --duration "$load_duration" \
+      --json "$out/load_open.json" 2> >(tee "$out/load_open.log" >&2); then
+  load_runs+=("$out/load_open.json")
+else
+  echo "bench-all.sh: zrt bench --load --rate failed (see $out/load_open.log)" >&2
+  failed=1
+fi
+
 "$python" "$here/benchmarks-md.py" "$out" "$md" --duration "$duration"
 if [ "$replicas_ok" = 1 ]; then "$python" "$here/replica-md.py" "$md" "$out/replicas.json"; fi
+if [ ${#load_runs[@]} -gt 0 ]; then
+  "$python" "$here/load-md.py" "$md" "$(dirname "$md")/docs/load.svg" "${load_runs[@]}"
+fi
 echo
 echo "wrote $md"
 exit $failed

@@ -33,6 +33,9 @@ REPLICAS_END = "<!-- replicas:end -->"
 # So is the device section (`zrt bench --ep webgpu`, measured by hand).
 DEVICES_BEGIN = "<!-- devices:begin -->"
 DEVICES_END = "<!-- devices:end -->"
+# So is the load section (`zrt bench --load`, written by scripts/load-md.py).
+LOAD_BEGIN = "<!-- load:begin -->"
+LOAD_END = "<!-- load:end -->"
 
 PATH_ORDER = ["c_binding", "cxx_run", "cxx_binding", "zrt_run", "zrt_run_view", "zrt_prepared",
               "zrt_prepared_binding", "zrt_lane", "c_binding_null"]
@@ -329,6 +332,7 @@ def main():
     lines += kept_section(args.out, REPLICAS_BEGIN, REPLICAS_END)
     lines += kept_section(args.out, DEVICES_BEGIN, DEVICES_END)
     lines += kept_soak_section(args.out)
+    lines += kept_section(args.out, LOAD_BEGIN, LOAD_END)
     with open(args.out, "w") as f:
         f.write("\n".join(lines).rstrip() + "\n")
     if failed:

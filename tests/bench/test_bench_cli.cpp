@@ -114,7 +114,7 @@ TEST(BenchCli, UnknownPathIsNamed) {
 TEST(BenchCli, UnknownBuiltinIsNamed) {
   const Result r = zrt(std::string("bench --builtin nope ") + kQuick);
   EXPECT_EQ(r.rc, 1) << r.output;
-  EXPECT_NE(r.output.find("no built-in model 'nope'; the built-in models are: mlp, add, gru"), std::string::npos)
+  EXPECT_NE(r.output.find("no built-in model 'nope'; the built-in models are: mlp, mlp_batch, add, gru"), std::string::npos)
       << r.output;
 }
 

@@ -2,11 +2,13 @@
 //           [--rounds N] [--threads N] [--options FILE] [--seed N] [--dim NAME=VALUE]...
 //           [--input NAME=FILE.npy]... [--carry OUT=IN]... [--lanes K] [--json FILE]
 //           [--histogram FILE.svg] [--ep NAME[:key=value,...]]...
+//           [--load [--clients C] [--rate R] [--strategies LIST]]
 // Runs one model through ORT's C API, ORT's C++ API and zrt's run paths side by side, in
 // one process on the same inputs, after checking that every path computes the same
 // outputs; prints latency percentiles, throughput and allocations per run for each. With
 // --ep (a device EP such as webgpu) every session runs on it, and two device paths (a
-// device lane against the C API on device tensors) join the others.
+// device lane against the C API on device tensors) join the others. With --load, C client
+// threads load four serving strategies instead (bench_load.hpp).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "bench_alloc.hpp"
 #include "bench_engine.hpp"
 #include "bench_lanes.hpp"
+#include "bench_load.hpp"
 #include "bench_report.hpp"
 #include "bench_workload.hpp"
 #include "builtin_model.hpp"
@@ -48,6 +51,10 @@ struct BenchCommandOptions {
   std::string options_file;
   std::size_t lanes = 0;
   bool no_pin = false;
+  bool load = false;
+  std::size_t clients = 16;
+  std::optional<double> rate;
+  std::vector<std::string> strategies;
   std::string json;
   std::string histogram;
 };
@@ -100,12 +107,62 @@ std::vector<std::string> selected_paths(const std::vector<std::string>& requeste
   return names;
 }
 
+// What every report says about the workload and the run.
+void describe_run(bench::BenchReport& report, const bench::Workload& w, const BenchCommandOptions& opt) {
+  report.model = w.label;
+  report.description = w.description;
+  report.ort_version = ort_version();
+  report.dims = w.dims;
+  for (std::size_t i = 0; i < w.inputs.size(); ++i)
+    report.inputs.push_back({w.session.input(i).name, w.inputs[i].tensor.describe(), w.inputs[i].origin});
+  for (const bench::CarryPair& c : w.carry)
+    report.carry.emplace_back(w.outputs[c.output].name, w.session.input(c.input).name);
+  report.intra_op_threads = w.options.intra_op_threads();
+  for (const Provider& p : w.options.providers()) report.providers.push_back(p.to_string());
+  report.options_file = w.options_file;
+  report.iters = opt.iters;
+  report.duration_s = opt.duration;
+  report.warmup = opt.warmup;
+  report.rounds = opt.rounds;
+  report.seed = opt.workload.seed;
+  report.allocation_counting = bench::allocation_counting();
+}
+
+void write_report(const bench::BenchReport& report, const BenchCommandOptions& opt) {
+  fmt::print("{}", bench::format_table(report));
+  std::fflush(stdout);
+  if (!opt.json.empty()) write_text_file(opt.json, json_text(bench::report_json(report), "--json") + "\n", "--json");
+  if (!opt.histogram.empty()) write_text_file(opt.histogram, bench::histogram_svg(report), "--histogram");
+}
+
+// zrt bench --load: the load generator instead of the side-by-side paths.
+int run_load_bench(const bench::Workload& w, const BenchCommandOptions& opt) {
+  ProgressBar bar;
+  bench::LoadConfig load;
+  load.strategies = opt.strategies;
+  load.clients = opt.clients;
+  load.duration_s = opt.duration;
+  load.rate = opt.rate;
+  load.warmup = opt.warmup;
+  load.rounds = std::min<std::size_t>(opt.rounds, 3);
+  load.seed = opt.workload.seed;
+  load.progress = bar.callback();
+  bench::BenchReport report;
+  report.load = bench::run_load(w, load);
+  bar.clear();
+  describe_run(report, w, opt);
+  report.rounds = report.load->rounds;
+  write_report(report, opt);
+  return 0;
+}
+
 int run_bench(const BenchCommandOptions& opt) {
-  std::vector<std::string> names = selected_paths(opt.paths);
   bench::WorkloadSpec spec = workload_spec(opt.workload);
   spec.intra_op_threads = opt.threads;
   spec.options_file = opt.options_file;
   const bench::Workload w(spec);
+  if (opt.load) return run_load_bench(w, opt);
+  std::vector<std::string> names = selected_paths(opt.paths);
   // The device paths need an EP; without one they are run only when asked for (and then
   // fail saying so).
   const std::vector<Provider>& providers = w.options.providers();
@@ -160,29 +217,9 @@ int run_bench(const BenchCommandOptions& opt) {
   }
   bar.clear();
 
-  report.model = w.label;
-  report.description = w.description;
-  report.ort_version = ort_version();
-  report.dims = w.dims;
-  for (std::size_t i = 0; i < w.inputs.size(); ++i)
-    report.inputs.push_back({w.session.input(i).name, w.inputs[i].tensor.describe(), w.inputs[i].origin});
-  for (const bench::CarryPair& c : w.carry)
-    report.carry.emplace_back(w.outputs[c.output].name, w.session.input(c.input).name);
-  report.intra_op_threads = w.options.intra_op_threads();
-  for (const Provider& p : providers) report.providers.push_back(p.to_string());
-  report.options_file = w.options_file;
-  report.iters = opt.iters;
-  report.duration_s = opt.duration;
-  report.warmup = opt.warmup;
-  report.rounds = opt.rounds;
-  report.seed = opt.workload.seed;
-  report.allocation_counting = bench::allocation_counting();
+  describe_run(report, w, opt);
   report.skipped = std::move(skipped);
-
-  fmt::print("{}", bench::format_table(report));
-  std::fflush(stdout);
-  if (!opt.json.empty()) write_text_file(opt.json, json_text(bench::report_json(report), "--json") + "\n", "--json");
-  if (!opt.histogram.empty()) write_text_file(opt.histogram, bench::histogram_svg(report), "--histogram");
+  write_report(report, opt);
   return 0;
 }
 
@@ -193,11 +230,12 @@ void add_bench_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "bench", "Time a model through ORT's C and C++ APIs and zrt's run paths, side by side, in one process");
   add_workload_options(*cmd, opt->workload, "run");
-  cmd->add_option("--paths", opt->paths,
-                  "Paths to run (comma-separated): c_binding, cxx_run, cxx_binding, zrt_run, zrt_run_view, "
-                  "zrt_prepared, zrt_prepared_binding, zrt_lane, and with --ep c_binding_device, zrt_lane_device "
-                  "(default: all)")
-      ->delimiter(',');
+  auto* paths =
+      cmd->add_option("--paths", opt->paths,
+                      "Paths to run (comma-separated): c_binding, cxx_run, cxx_binding, zrt_run, zrt_run_view, "
+                      "zrt_prepared, zrt_prepared_binding, zrt_lane, and with --ep c_binding_device, zrt_lane_device "
+                      "(default: all)")
+          ->delimiter(',');
   auto* iters = cmd->add_option("--iters,-n", opt->iters, "Timed runs per path (instead of --duration)")
                     ->check(count_in(1, std::uint64_t{1} << 32));
   cmd->add_option("--duration", opt->duration, "Seconds of timed runs per path")
@@ -214,13 +252,33 @@ void add_bench_command(CLI::App& app, Action& action) {
       ->check(thread_count());
   cmd->add_option("--options", opt->options_file, "Session options from a JSON file (zrt tune --write)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--lanes", opt->lanes,
-                  "Also run K threads, each on its own lane (shared session and replicated sessions), against ORT's "
-                  "C++ Run from K threads on one session and against one lane")
-      ->check(thread_count(1));
+  auto* lanes =
+      cmd->add_option(
+             "--lanes", opt->lanes,
+             "Also run K threads, each on its own lane (shared session and replicated sessions), against ORT's "
+             "C++ Run from K threads on one session and against one lane")
+          ->check(thread_count(1));
   cmd->add_flag("--no-pin", opt->no_pin, "Do not pin --lanes threads to cores");
+  auto* load = cmd->add_flag("--load", opt->load,
+                             "Instead of the paths: C client threads load four serving strategies (lanes, pool, "
+                             "batcher, cxx_shared) for --duration seconds each, closed loop unless --rate");
+  cmd->add_option("--clients", opt->clients, "--load: client threads (the bench's own, up to 1024)")
+      ->check(count_in(1, 1024))
+      ->needs(load)
+      ->capture_default_str();
+  cmd->add_option("--rate", opt->rate,
+                  "--load: open loop at R requests/s in all (Poisson arrivals; latency from the scheduled arrival)")
+      ->check(real_in(0.001, 1e9))
+      ->needs(load);
+  cmd->add_option("--strategies", opt->strategies,
+                  "--load: strategies to run (comma-separated): lanes, pool, batcher, cxx_shared (default: all)")
+      ->delimiter(',')
+      ->needs(load);
+  load->excludes(iters)->excludes(paths)->excludes(lanes);
   cmd->add_option("--json", opt->json, "Write the results as JSON to FILE");
-  cmd->add_option("--histogram", opt->histogram, "Write latency histograms of the paths as SVG to FILE");
+  auto* histogram =
+      cmd->add_option("--histogram", opt->histogram, "Write latency histograms of the paths as SVG to FILE");
+  load->excludes(histogram);
   cmd->callback([opt, &action] { action = [opt] { return run_bench(*opt); }; });
 }
 

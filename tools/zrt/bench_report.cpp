@@ -83,6 +83,73 @@ std::string tick_label(double v, double step) {
   return fmt::format("{:.{}f}", v, decimals);
 }
 
+// --load: one line per strategy, then the batcher against the best per-request strategy.
+void format_load(std::string& s, const LoadResult& l) {
+  auto out = std::back_inserter(s);
+  fmt::format_to(
+      out, "\n--load: {} client{}, {}, {:.2f} s per strategy in {} interleaved rounds, {} core{}\n", l.clients,
+      l.clients == 1 ? "" : "s",
+      l.rate ? fmt::format("open loop at {:g} requests/s (Poisson arrivals)", *l.rate) : std::string("closed loop"),
+      l.duration_s, l.rounds, l.cores, l.cores == 1 ? "" : "s");
+  fmt::format_to(out, "{:<12}{:>12}{:>10}{:>10}{:>10}{:>12}{:>15}  {}\n", "strategy", "requests/s", "p50 µs", "p99 µs",
+                 "p99.9 µs", "mean batch", "CPU µs/request", "");
+  for (const LoadStrategyResult& st : l.strategies) {
+    if (!st.error.empty()) {
+      fmt::format_to(out, "{:<12}unavailable: {}\n", st.name, st.error);
+      continue;
+    }
+    fmt::format_to(out, "{:<12}{:>12.0f}{:>10}{:>10}{:>10}{:>12.2f}{:>15}  {}\n", st.name, st.throughput_rps,
+                   number(st.stats.p50_us), number(st.stats.p99_us), number(st.stats.p999_us), st.mean_batch,
+                   number(st.cpu_us_per_request), st.description);
+  }
+  const LoadStrategyResult* batcher = l.find("batcher");
+  const LoadStrategyResult* best = l.best_per_request();
+  if (batcher && batcher->ran() && best && best->throughput_rps > 0 && best->stats.p99_us > 0)
+    fmt::format_to(out, "batcher vs the best per-request strategy ({}): {:.2f}x the throughput, {:.2f}x the p99\n",
+                   best->name, batcher->throughput_rps / best->throughput_rps,
+                   batcher->stats.p99_us / best->stats.p99_us);
+}
+
+nlohmann::ordered_json load_json(const LoadResult& l) {
+  nlohmann::ordered_json j;
+  j["clients"] = l.clients;
+  j["mode"] = l.rate ? "open" : "closed";
+  j["rate_rps"] = optional_number(l.rate);
+  j["duration_s"] = l.duration_s;
+  j["rounds"] = l.rounds;
+  j["cores"] = l.cores;
+  j["strategies"] = nlohmann::ordered_json::object();
+  for (const LoadStrategyResult& st : l.strategies) {
+    nlohmann::ordered_json sj;
+    sj["description"] = st.description;
+    if (!st.error.empty()) {
+      sj["error"] = st.error;
+    } else {
+      sj["throughput_rps"] = st.throughput_rps;
+      sj["p50_us"] = st.stats.p50_us;
+      sj["p99_us"] = st.stats.p99_us;
+      sj["p999_us"] = st.stats.p999_us;
+      sj["mean_batch"] = st.mean_batch;
+      sj["cpu_us_per_request"] = st.cpu_us_per_request;
+      sj["context_switches_per_request"] = st.context_switches_per_request;
+      sj["mean_us"] = st.stats.mean_us;
+      sj["max_us"] = st.stats.max_us;
+      sj["requests"] = st.requests;
+      sj["seconds"] = st.seconds;
+    }
+    j["strategies"][st.name] = sj;
+  }
+  const LoadStrategyResult* batcher = l.find("batcher");
+  const LoadStrategyResult* best = l.best_per_request();
+  const bool compared = batcher && batcher->ran() && best && best->throughput_rps > 0 && best->stats.p99_us > 0;
+  j["best_per_request"] = best ? nlohmann::ordered_json(best->name) : nlohmann::ordered_json(nullptr);
+  j["batcher_vs_best_throughput"] = compared ? nlohmann::ordered_json(batcher->throughput_rps / best->throughput_rps)
+                                             : nlohmann::ordered_json(nullptr);
+  j["batcher_vs_best_p99"] =
+      compared ? nlohmann::ordered_json(batcher->stats.p99_us / best->stats.p99_us) : nlohmann::ordered_json(nullptr);
+  return j;
+}
+
 }  // namespace
 
 const PathResult* BenchReport::find(std::string_view path) const noexcept {
@@ -107,14 +174,19 @@ std::string format_table(const BenchReport& r) {
   fmt::format_to(out, "zrt bench: {}{}\n", r.model, r.description.empty() ? "" : "  (" + r.description + ")");
   std::string timing =
       r.iters > 0 ? fmt::format("{} runs per path", r.iters) : fmt::format("{:.2f} s of runs per path", r.duration_s);
-  fmt::format_to(out, "ONNX Runtime {}{}, intra-op threads {}{}; {} interleaved rounds, {}, warm-up {} runs per path\n",
-                 r.ort_version,
+  timing = r.load ? fmt::format("warm-up {} requests per strategy", r.warmup)
+                  : fmt::format("{} interleaved rounds, {}, warm-up {} runs per path", r.rounds, timing, r.warmup);
+  fmt::format_to(out, "ONNX Runtime {}{}, intra-op threads {}{}; {}\n", r.ort_version,
                  r.providers.empty() ? "" : fmt::format(" on {} (CPU fallback)", fmt::join(r.providers, ", ")),
                  r.intra_op_threads == 0 ? std::string("ORT default") : std::to_string(r.intra_op_threads),
-                 r.options_file.empty() ? "" : ", options from " + r.options_file, r.rounds, timing, r.warmup);
+                 r.options_file.empty() ? "" : ", options from " + r.options_file, timing);
   for (const auto& in : r.inputs) fmt::format_to(out, "input  {}: {} from {}\n", in.name, in.type, in.origin);
   for (const auto& [o, i] : r.carry)
     fmt::format_to(out, "carry  {} -> {} (each run's {} is the next run's {})\n", o, i, o, i);
+  if (r.load) {
+    format_load(s, *r.load);
+    return s;
+  }
   if (r.check.identical)
     fmt::format_to(out, "check  every path's outputs are bit-identical to {}'s ({} runs each from the same state)\n",
                    r.check.reference, r.check.runs);
@@ -232,6 +304,7 @@ nlohmann::ordered_json report_json(const BenchReport& r) {
                                            : nlohmann::ordered_json(nullptr);
     j["lanes"] = lj;
   }
+  j["load"] = r.load ? load_json(*r.load) : nlohmann::ordered_json::object();
   j["description"] = r.description;
   j["zrt_version"] = ZRT_BENCH_VERSION;
   nlohmann::ordered_json inputs = nlohmann::ordered_json::array();

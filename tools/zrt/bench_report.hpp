@@ -13,6 +13,7 @@
 
 #include "bench_engine.hpp"
 #include "bench_lanes.hpp"
+#include "bench_load.hpp"
 #include "model_inputs.hpp"
 
 namespace zrt::cli::bench {
@@ -42,6 +43,7 @@ struct BenchReport {
   std::vector<PathResult> paths;
   std::vector<std::pair<std::string, std::string>> skipped;  // (path, why it cannot run this model)
   std::optional<LanesResult> lanes;
+  std::optional<LoadResult> load;  // --load: the strategies instead of the paths
 
   const PathResult* find(std::string_view path) const noexcept;
 };
@@ -58,7 +60,7 @@ struct RatioSpec {
 std::vector<RatioSpec> report_ratios();
 
 std::string format_table(const BenchReport& report);
-// {"model", "ort_version", "dims", "paths": {name: {p50_us, ...}}, "ratios", "lanes", ...}
+// {"model", "ort_version", "dims", "paths": {name: {p50_us, ...}}, "ratios", "lanes", "load", ...}
 nlohmann::ordered_json report_json(const BenchReport& report);
 // One latency histogram per path, overlaid, one colour each, with axes and a legend.
 std::string histogram_svg(const BenchReport& report);

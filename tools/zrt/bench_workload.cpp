@@ -94,6 +94,12 @@ std::vector<CarryPair> resolve_carry(const Session& session,
   return carry;
 }
 
+// --dim's sizes, then the model's own defaults for the dims --dim leaves out.
+DimValues with_defaults(DimValues dims, const DimValues& defaults) {
+  dims.insert(defaults.begin(), defaults.end());  // keeps what --dim gave
+  return dims;
+}
+
 }  // namespace
 
 SessionOptions bench_session_options(const WorkloadSpec& spec) {
@@ -132,6 +138,7 @@ ModelSource model_source(const WorkloadSpec& spec) {
     source.description = std::move(m.description);
     source.bytes = std::move(m.bytes);
     if (!spec.no_carry) source.carry = std::move(m.carry);
+    source.default_dims.insert(m.default_dims.begin(), m.default_dims.end());
   }
   if (!spec.carry.empty()) source.carry = spec.carry;
   if (spec.no_carry) source.carry.clear();
@@ -148,7 +155,7 @@ Workload::Workload(const WorkloadSpec& spec, ModelSource source)
       options(bench_session_options(spec)),
       environment(quiet_environment()),
       session(open(environment, source, options)),
-      dims(spec.dims),
+      dims(with_defaults(spec.dims, source.default_dims)),
       inputs(checked_inputs(session, dims, spec.input_files, spec.seed)),
       outputs(probe_outputs(session, inputs)),
       carry(resolve_carry(session, source.carry, inputs, outputs)),

@@ -56,6 +56,7 @@ struct ModelSource {
   std::optional<std::filesystem::path> path;
   std::vector<std::byte> bytes;
   std::vector<std::pair<std::string, std::string>> carry;  // a built-in model's own
+  DimValues default_dims;                                  // a built-in model's own, under --dim
 };
 ModelSource model_source(const WorkloadSpec& spec);
 

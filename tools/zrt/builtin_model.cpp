@@ -15,7 +15,7 @@
 namespace zrt::cli {
 namespace {
 
-constexpr std::array<std::string_view, 3> kNames = {"mlp", "add", "gru"};
+constexpr std::array<std::string_view, 4> kNames = {"mlp", "mlp_batch", "add", "gru"};
 
 onnx::ModelProto new_model(const std::string& graph_name, const std::string& doc) {
   onnx::ModelProto model;
@@ -29,13 +29,22 @@ onnx::ModelProto new_model(const std::string& graph_name, const std::string& doc
   return model;
 }
 
+// A dim given as kBatch is the free dim "batch".
+constexpr std::int64_t kBatch = -1;
+
 void add_io(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list, const std::string& name,
             const std::vector<std::int64_t>& dims) {
   onnx::ValueInfoProto* v = list->Add();
   v->set_name(name);
   onnx::TypeProto_Tensor* t = v->mutable_type()->mutable_tensor_type();
   t->set_elem_type(onnx::TensorProto_DataType_FLOAT);
-  for (std::int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+  for (std::int64_t d : dims) {
+    onnx::TensorShapeProto_Dimension* dim = t->mutable_shape()->add_dim();
+    if (d == kBatch)
+      dim->set_dim_param("batch");
+    else
+      dim->set_dim_value(d);
+  }
 }
 
 void add_initializer(onnx::GraphProto& graph, const std::string& name, const std::vector<std::int64_t>& dims,
@@ -72,7 +81,8 @@ std::vector<std::byte> serialize(const onnx::ModelProto& model) {
   return bytes;
 }
 
-BuiltinModel mlp() {
+// MLP 784-128-10 with the same weights either way; `batch` is 1 or kBatch (free).
+onnx::ModelProto mlp_model(std::int64_t batch) {
   onnx::ModelProto model = new_model("mlp_784_128_10", "zrt built-in: MLP 784-128-10");
   onnx::GraphProto& g = *model.mutable_graph();
   std::mt19937 rng(7);
@@ -85,9 +95,24 @@ BuiltinModel mlp() {
   add_node(g, "Relu", {"h1"}, {"h2"});
   add_node(g, "MatMul", {"h2", "w2"}, {"h3"});
   add_node(g, "Add", {"h3", "b2"}, {"logits"});
-  add_io(g.mutable_input(), "image", {1, 784});
-  add_io(g.mutable_output(), "logits", {1, 10});
-  return {"mlp", "MLP 784-128-10 (ReLU): image float[1,784] -> logits float[1,10]", serialize(model), {}};
+  add_io(g.mutable_input(), "image", {batch, 784});
+  add_io(g.mutable_output(), "logits", {batch, 10});
+  return model;
+}
+
+BuiltinModel mlp() {
+  return {"mlp", "MLP 784-128-10 (ReLU): image float[1,784] -> logits float[1,10]", serialize(mlp_model(1)), {}, {}};
+}
+
+// For batching (zrt bench --load): the session keeps "batch" free, and the bench's
+// inputs are one row each (dim 0 of image set by position, which fixes nothing).
+BuiltinModel mlp_batch() {
+  return {"mlp_batch",
+          "MLP 784-128-10 (ReLU) with a free batch dim: image float[batch,784] -> logits float[batch,10], "
+          "requests of batch 1",
+          serialize(mlp_model(kBatch)),
+          {},
+          {{"image:0", 1}}};
 }
 
 BuiltinModel add() {
@@ -99,7 +124,7 @@ BuiltinModel add() {
   add_node(g, "Add", {"X", "C"}, {"Y"});
   add_io(g.mutable_input(), "X", {1, 16});
   add_io(g.mutable_output(), "Y", {1, 16});
-  return {"add", "tiny Y = X + C: X float[1,16] -> Y float[1,16]", serialize(model), {}};
+  return {"add", "tiny Y = X + C: X float[1,16] -> Y float[1,16]", serialize(model), {}, {}};
 }
 
 BuiltinModel gru() {
@@ -122,7 +147,8 @@ BuiltinModel gru() {
   return {"gru",
           "one GRU step (hidden 64): X float[1,1,16], state H float[1,1,64] -> Y_h float[1,1,64], carried Y_h -> H",
           serialize(model),
-          {{"Y_h", "H"}}};
+          {{"Y_h", "H"}},
+          {}};
 }
 
 }  // namespace
@@ -131,6 +157,7 @@ std::span<const std::string_view> builtin_model_names() noexcept { return kNames
 
 BuiltinModel builtin_model(std::string_view name) {
   if (name == "mlp") return mlp();
+  if (name == "mlp_batch") return mlp_batch();
   if (name == "add") return add();
   if (name == "gru") return gru();
   throw Error(fmt::format("no built-in model '{}'; the built-in models are: {}", name, fmt::join(kNames, ", ")));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@ struct BuiltinModel {
   std::vector<std::byte> bytes;  // the serialized ONNX model
   // State carry pairs (output, input) the model is meant to run with (recurrent models).
   std::vector<std::pair<std::string, std::string>> carry;
+  // Sizes for its free dims that --dim does not give, as --dim NAME=VALUE would.
+  std::vector<std::pair<std::string, std::int64_t>> default_dims;
 };
 
 // The names of the built-in models, the default first.
