@@ -314,12 +314,12 @@ const OrtValue* view_value(detail::ViewInput& cached, const Input& in, const Ses
   return made;
 }
 
-// Dims of a tensor Value without allocating; empty when it is not a tensor.
-std::span<const std::int64_t> value_dims(const Value& value) noexcept {
+// Dims of a tensor value without allocating; empty when it is not a tensor.
+std::span<const std::int64_t> value_dims(const OrtValue* value) noexcept {
   ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
   const std::int64_t* dims = nullptr;
   std::size_t rank = 0;
-  if (OrtStatus* not_a_tensor = api().GetTensorElementTypeAndShapeDataReference(value.handle(), &type, &dims, &rank)) {
+  if (OrtStatus* not_a_tensor = api().GetTensorElementTypeAndShapeDataReference(value, &type, &dims, &rank)) {
     api().ReleaseStatus(not_a_tensor);
     return {};
   }
@@ -456,6 +456,7 @@ PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> in
       out.data[index] = in.data();
     }
   }
+  check_shared_dims(s, what, [&](std::size_t index) { return value_dims(out.values[index]); });
   return out;
 }
 
@@ -725,7 +726,7 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
     detail::check_shared_dims(s, "Session::run", [&](std::size_t index) -> std::span<const std::int64_t> {
       for (std::size_t i = 0; i < n_in; ++i) {
         if (names[i] != s.input_names[index]) continue;
-        return inputs[i].value() != nullptr ? value_dims(*inputs[i].value()) : inputs[i].shape().dims();
+        return inputs[i].value() != nullptr ? value_dims(inputs[i].value()->handle()) : inputs[i].shape().dims();
       }
       return {};
     });

@@ -19,6 +19,7 @@
 #include "models/models.hpp"
 #include "test_util.hpp"
 #include "zrt/lane.hpp"
+#include "zrt/prepared.hpp"
 #include "zrt/session.hpp"
 
 namespace {
@@ -543,6 +544,17 @@ TEST(SessionSharedDims, OneInputTwice) {
       ErrorCode::InvalidArgument, {"symbolic dim 'n' differs: input 'm' dim 0 is 2, input 'm' dim 1 is 3"}));
   const Outputs out = session.run({TensorView(std::span<const float>(m).first(4), {2, 2})});
   EXPECT_EQ(to_vector(out[0].data<float>()), (std::vector<float>{1, 3, 2, 4}));
+}
+
+TEST(SessionSharedDims, PreparedRunsCheckThemAtSetup) {
+  const Session session = Session::from_bytes(shared_batch_model());
+  std::vector<float> input(12), h(16);
+  EXPECT_TRUE(throws_error(
+      [&] {
+        zrt::PreparedRun run(session, {TensorView(input, {3, 4}), TensorView(h, {2, 2, 4})});
+      },
+      ErrorCode::InvalidArgument,
+      {"PreparedRun: symbolic dim 'batch' differs: input 'input' dim 0 is 3, input 'h' dim 1 is 2"}));
 }
 
 TEST(SessionSharedDims, LanesCheckThemAtSetup) {
