@@ -748,8 +748,8 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
 }
 
 void Session::run_prepared(const RunOptions* options, const char* const* names, const OrtValue* const* values,
-                           const void* const* input_data, std::size_t n_in, Outputs& outputs) const {
-  const State& s = live("Session::run");
+                           const void* const* input_data, std::size_t n_in, Outputs& outputs, const char* what) const {
+  const State& s = live(what);
   const std::size_t n_out = s.outputs.size();
   if (outputs.owner_ != state_) outputs = make_outputs();  // first use, or made for another session
   // Fixed-shape outputs ORT allocated last run are handed back to be written in place
@@ -762,9 +762,9 @@ void Session::run_prepared(const RunOptions* options, const char* const* names, 
       outputs.values_[j] = Value();
     }
   }
-  check_fast(api().Run(s.session.get(), options != nullptr ? options->live("Session::run") : nullptr, names, values,
-                       n_in, s.output_names.data(), n_out, out.data()),
-             "Session::run");
+  check_fast(api().Run(s.session.get(), options != nullptr ? options->live(what) : nullptr, names, values, n_in,
+                       s.output_names.data(), n_out, out.data()),
+             what);
   for (std::size_t j = 0; j < n_out; ++j) {
     if (out[j] != outputs.values_[j].handle()) outputs.values_[j] = Value::adopt(out[j]);
     // An output that is a graph input passed through shares that input's buffer; ORT
@@ -772,7 +772,7 @@ void Session::run_prepared(const RunOptions* options, const char* const* names, 
     bool reusable = s.output_is_static_tensor[j] != 0;
     if (reusable) {
       const void* data = nullptr;
-      check(api().GetTensorData(out[j], &data), "Session::run");
+      check(api().GetTensorData(out[j], &data), what);
       for (std::size_t i = 0; i < n_in && reusable; ++i) reusable = data != input_data[i];
     }
     outputs.reusable_[j] = reusable ? 1 : 0;

@@ -213,9 +213,11 @@ class Session {
   const State& live(const char* what) const;
   friend class PreparedRun;
   void run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const;
-  // One ORT Run of prepared arrays into `outputs` (slots reused where safe).
+  // One ORT Run of prepared arrays into `outputs` (slots reused where safe); `what`
+  // names the zrt call in errors.
   void run_prepared(const RunOptions* options, const char* const* names, const OrtValue* const* values,
-                    const void* const* input_data, std::size_t n_in, Outputs& outputs) const;
+                    const void* const* input_data, std::size_t n_in, Outputs& outputs,
+                    const char* what = "Session::run") const;
   void run_with_binding(const RunOptions* options, IoBinding& binding) const;
   std::shared_ptr<const State> state_;
 };
