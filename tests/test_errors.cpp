@@ -394,12 +394,16 @@ TEST_F(RunErrors, IoBindingErrors) {
 // ---- failures inside ORT ---------------------------------------------------------------
 
 // The If node's then-branch adds x [2,2] to a [n]: only a run with n = 3 shows that it
-// cannot broadcast, deep inside ORT (shape inference at load cannot tell).
-zrt::test::Bytes if_broadcast_model() {
+// cannot broadcast, deep inside ORT (shape inference at load cannot tell). The branches
+// and y are declared `type` ("float[2,2]", or "float": a scalar, which ORT warns about).
+zrt::test::Bytes if_broadcast_model(const std::string& type = "float[2,2]") {
   return zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
-branchy (bool cond, float[2,2] x, float[n] a) => (float[2,2] y) {
-  y = If (cond) <then_branch = then_g () => (float[2,2] t) { t = Add(x, a) },
-                 else_branch = else_g () => (float[2,2] e) { e = Identity(x) }>
+branchy (bool cond, float[2,2] x, float[n] a) => ()" +
+                              type + R"( y) {
+  y = If (cond) <then_branch = then_g () => ()" +
+                              type + R"( t) { t = Add(x, a) },
+                 else_branch = else_g () => ()" +
+                              type + R"( e) { e = Identity(x) }>
 }
 )");
 }
@@ -438,6 +442,21 @@ TEST(OrtErrors, FailureInsideRunIsPrefixedAndNotPrinted) {
   // The session still runs inputs that fit.
   const Outputs out = session.run({c, TensorView(x, {2, 2}), TensorView(a2, {2})});
   EXPECT_EQ(to_vector(out[0].data<float>()), (std::vector<float>{11, 22, 13, 24}));
+}
+
+// The default logger still prints ORT's other lines: here the warning that an output's
+// shape is not the declared one.
+TEST(OrtErrors, DefaultLoggerPrintsWarnings) {
+  const Session session = Session::from_bytes(if_broadcast_model("float"));
+  const bool cond = false;
+  const std::vector<float> x{1, 2, 3, 4}, a{1, 1};
+  ::testing::internal::CaptureStderr();
+  const Outputs out =
+      session.run({TensorView(std::span<const bool>(&cond, 1), {}), TensorView(x, {2, 2}), TensorView(a, {2})});
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(to_vector(out[0].data<float>()), x);
+  EXPECT_TRUE(printed.starts_with("zrt: ORT warning [onnxruntime:")) << printed;
+  EXPECT_NE(printed.find("does not match actual shape of {2,2} for output y"), std::string::npos) << printed;
 }
 
 TEST(ValueErrors, TypedAccessNamesBothTypes) {
