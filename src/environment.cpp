@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -17,13 +19,24 @@ namespace {
 std::mutex g_log_mutex;
 LogCallback g_log_callback;
 
+// The line ORT's executors log when a node fails; the same text comes back as the run's
+// failed status, which zrt throws (prefixed with the zrt call).
+constexpr std::string_view kReturnedRunError = "Non-zero status code returned while running";
+
+// Every environment logs through here: to the caller's callback when there is one,
+// else to stderr, without the lines that only repeat an error the caller gets thrown.
 void ORT_API_CALL log_trampoline(void*, OrtLoggingLevel severity, const char* category, const char* log_id,
                                  const char* code_location, const char* message) noexcept {
-  std::lock_guard lock(g_log_mutex);
-  if (!g_log_callback) return;
+  const auto level = static_cast<LogLevel>(severity);
+  const std::string_view text = message ? message : "";
   try {
-    g_log_callback(static_cast<LogLevel>(severity), category ? category : "", log_id ? log_id : "",
-                   code_location ? code_location : "", message ? message : "");
+    std::lock_guard lock(g_log_mutex);
+    if (g_log_callback) {
+      g_log_callback(level, category ? category : "", log_id ? log_id : "", code_location ? code_location : "", text);
+      return;
+    }
+    if (level == LogLevel::Error && text.starts_with(kReturnedRunError)) return;
+    print_log_line(level, category ? category : "", log_id ? log_id : "", code_location ? code_location : "", text);
   } catch (...) {
     // A logger must not unwind into ORT.
   }
@@ -61,23 +74,16 @@ Environment::Environment(EnvironmentOptions options) : state_(std::make_shared<S
   const auto level = static_cast<OrtLoggingLevel>(o.log_level);
   OrtEnv* env = nullptr;
   if (o.log_callback) {
-    {
-      std::lock_guard lock(g_log_mutex);
-      g_log_callback = o.log_callback;
-    }
-    if (o.global_thread_pools) {
-      auto pools = make_threading_options(*o.global_thread_pools);
-      detail::check(a.CreateEnvWithCustomLoggerAndGlobalThreadPools(log_trampoline, nullptr, level, o.log_id.c_str(),
-                                                                    pools.get(), &env),
-                    "Environment");
-    } else {
-      detail::check(a.CreateEnvWithCustomLogger(log_trampoline, nullptr, level, o.log_id.c_str(), &env), "Environment");
-    }
-  } else if (o.global_thread_pools) {
+    std::lock_guard lock(g_log_mutex);
+    g_log_callback = o.log_callback;
+  }
+  if (o.global_thread_pools) {
     auto pools = make_threading_options(*o.global_thread_pools);
-    detail::check(a.CreateEnvWithGlobalThreadPools(level, o.log_id.c_str(), pools.get(), &env), "Environment");
+    detail::check(a.CreateEnvWithCustomLoggerAndGlobalThreadPools(log_trampoline, nullptr, level, o.log_id.c_str(),
+                                                                  pools.get(), &env),
+                  "Environment");
   } else {
-    detail::check(a.CreateEnv(level, o.log_id.c_str(), &env), "Environment");
+    detail::check(a.CreateEnvWithCustomLogger(log_trampoline, nullptr, level, o.log_id.c_str(), &env), "Environment");
   }
   state_->env.reset(env);
 }
@@ -126,6 +132,22 @@ namespace detail {
 void ensure_environment() { static const Environment env = Environment::default_environment(); }
 
 }  // namespace detail
+
+void print_log_line(LogLevel level, std::string_view category, std::string_view log_id, std::string_view code_location,
+                    std::string_view message) noexcept {
+  static constexpr std::string_view kLevels[] = {"verbose", "info", "warning", "error", "fatal"};
+  const auto index = static_cast<std::size_t>(level);
+  const std::string_view name = index < std::size(kLevels) ? kLevels[index] : "log";
+  // One write per line, so lines from ORT's threads do not interleave.
+  try {
+    std::string line = "zrt: ORT ";
+    line.append(name).append(" [").append(category).append(":").append(log_id).append(", ");
+    line.append(code_location).append("] ").append(message).append("\n");
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  } catch (...) {
+    // Out of memory: the line is lost, the caller is not.
+  }
+}
 
 std::string ort_version() { return OrtGetApiBase()->GetVersionString(); }
 int ort_api_version() noexcept { return ORT_API_VERSION; }

@@ -171,6 +171,7 @@ Lane::Lane(const Session& session, const LaneOptions& options) : state_(std::mak
     detail::check_tensor(who, info, io.type, io.shape.dims());
   };
   for (std::size_t i = 0; i < n_in; ++i) describe(i, true);
+  detail::check_shared_dims(*session.state(), "Lane", [&](std::size_t i) { return s.inputs[i].shape.dims(); });
   for (std::size_t j = 0; j < n_out; ++j) describe(j, false);
 
   // State carry pairs.

@@ -230,6 +230,25 @@ IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
   return info;
 }
 
+// Every symbolic dim name that more than one input dim carries (see State::shared_symbols).
+void find_shared_symbols(Session::State& state) {
+  std::vector<Session::State::SharedSymbol> symbols;
+  for (std::size_t i = 0; i < state.inputs.size(); ++i) {
+    const IoInfo& info = state.inputs[i];
+    if (!info.has_shape) continue;
+    for (std::size_t d = 0; d < info.symbolic_dims.size(); ++d) {
+      const std::string& name = info.symbolic_dims[d];
+      if (name.empty() || info.shape[d] >= 0) continue;
+      auto it = std::find_if(symbols.begin(), symbols.end(), [&](const auto& s) { return s.name == name; });
+      if (it == symbols.end()) it = symbols.insert(symbols.end(), {name, {}});
+      it->uses.push_back({i, d});
+    }
+  }
+  for (auto& symbol : symbols) {
+    if (symbol.uses.size() > 1) state.shared_symbols.push_back(std::move(symbol));
+  }
+}
+
 std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, const SessionOptions& options) {
   auto state = std::make_shared<Session::State>();
   state->environment = std::move(env);
@@ -253,6 +272,7 @@ std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, con
                           info.element_type != ElementType::String;
     state->output_is_static_tensor.push_back(reusable ? 1 : 0);
   }
+  find_shared_symbols(*state);
   return state;
 }
 
@@ -269,16 +289,43 @@ std::optional<std::size_t> find_name(const std::vector<IoInfo>& infos, std::stri
   return std::nullopt;
 }
 
-// Releases the temporary ORT values a run made for TensorView inputs.
-struct TempValues {
-  detail::SmallArray<OrtValue*> values;
-  explicit TempValues(std::size_t n) : values(n) {}
-  ~TempValues() {
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (values[i] != nullptr) api().ReleaseValue(values[i]);
-    }
+// The ORT value over a TensorView input: the one `cached` holds when it was made from
+// the same data pointer, byte size, element type and shape, else a new one (kept in
+// `cached` for the next run). Reusing it is exactly the same as making a new one: ORT's
+// tensor over caller memory holds only those four things (and the CPU memory info,
+// the same for every view), never anything read from the memory, which ORT reads
+// afresh during each run. So a match is correct even when the memory was freed and a
+// new allocation landed at the same address, and any change of the four makes a new
+// value. A hit costs a few compares and no allocation.
+const OrtValue* view_value(detail::ViewInput& cached, const Input& in, const Session::State& s, std::size_t index) {
+  if (!cached.value.empty() && cached.data == in.data() && cached.bytes == in.bytes() &&
+      cached.type == in.element_type() && cached.shape == in.shape()) {
+    return cached.value.handle();
   }
-};
+  OrtValue* made = nullptr;
+  check(api().CreateTensorWithDataAsOrtValue(detail::cpu_memory_info(), in.data(), in.bytes(), in.shape().data(),
+                                             in.shape().rank(),
+                                             static_cast<ONNXTensorElementDataType>(in.element_type()), &made),
+        ("Session::run: " + detail::describe_input(s, index)).c_str());
+  cached.value = Value::adopt(made);
+  cached.data = in.data();
+  cached.bytes = in.bytes();
+  cached.type = in.element_type();
+  cached.shape = in.shape();
+  return made;
+}
+
+// Dims of a tensor value without allocating; empty when it is not a tensor.
+std::span<const std::int64_t> value_dims(const OrtValue* value) noexcept {
+  ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+  const std::int64_t* dims = nullptr;
+  std::size_t rank = 0;
+  if (OrtStatus* not_a_tensor = api().GetTensorElementTypeAndShapeDataReference(value, &type, &dims, &rank)) {
+    api().ReleaseStatus(not_a_tensor);
+    return {};
+  }
+  return {dims, rank};
+}
 
 }  // namespace
 
@@ -286,6 +333,16 @@ namespace detail {
 
 std::string describe_input(const Session::State& state, std::size_t index) {
   return "input '" + state.inputs[index].name + "' (index " + std::to_string(index) + ")";
+}
+
+void throw_shared_dim_mismatch(const Session::State& state, const char* what,
+                               const Session::State::SharedSymbol& symbol, Session::State::DimUse a,
+                               std::int64_t a_value, Session::State::DimUse b, std::int64_t b_value) {
+  auto use = [&](Session::State::DimUse u, std::int64_t v) {
+    return "input '" + state.inputs[u.input].name + "' dim " + std::to_string(u.dim) + " is " + std::to_string(v);
+  };
+  throw Error(std::string(what) + ": symbolic dim '" + symbol.name + "' differs: " + use(a, a_value) + ", " +
+              use(b, b_value));
 }
 
 void check_tensor(const std::string& what, const IoInfo& info, ElementType type, std::span<const std::int64_t> dims) {
@@ -400,6 +457,7 @@ PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> in
       out.data[index] = in.data();
     }
   }
+  check_shared_dims(s, what, [&](std::size_t index) { return value_dims(out.values[index]); });
   return out;
 }
 
@@ -620,6 +678,7 @@ Outputs Session::make_outputs() const {
   out.owner_ = state_;
   out.values_.resize(s.outputs.size());
   out.reusable_.assign(s.outputs.size(), 0);
+  out.views_.resize(s.inputs.size());
   for (const IoInfo& info : s.outputs) out.names_.push_back(info.name);
   return out;
 }
@@ -653,10 +712,10 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
                 "), got " + std::to_string(n_in));
   }
 
+  if (outputs.owner_ != state_) outputs = make_outputs();  // first use, or made for another session
   detail::SmallArray<const char*> names(n_in);
   detail::SmallArray<const OrtValue*> values(n_in);
   detail::SmallArray<const void*> input_data(n_in);  // to spot outputs that alias an input
-  TempValues temps(n_in);
   for (std::size_t i = 0; i < n_in; ++i) {
     const Input& in = inputs[i];
     const std::size_t index = detail::resolve_input(s, inputs, i, named, "Session::run");
@@ -671,13 +730,18 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
       values[i] = in.value()->handle();
     } else {
       detail::check_input(s, index, in.element_type(), in.shape().dims());
-      check(api().CreateTensorWithDataAsOrtValue(
-                detail::cpu_memory_info(), in.data(), in.bytes(), in.shape().data(), in.shape().rank(),
-                static_cast<ONNXTensorElementDataType>(in.element_type()), &temps.values[i]),
-            ("Session::run: " + detail::describe_input(s, index)).c_str());
-      values[i] = temps.values[i];
+      values[i] = view_value(outputs.views_[index], in, s, index);
       input_data[i] = in.data();
     }
+  }
+  if (!s.shared_symbols.empty()) {
+    detail::check_shared_dims(s, "Session::run", [&](std::size_t index) -> std::span<const std::int64_t> {
+      for (std::size_t i = 0; i < n_in; ++i) {
+        if (names[i] != s.input_names[index]) continue;
+        return inputs[i].value() != nullptr ? value_dims(inputs[i].value()->handle()) : inputs[i].shape().dims();
+      }
+      return {};
+    });
   }
 
   if (partial) {  // every input but optional(...) ones is required: name the first missing one
@@ -696,8 +760,8 @@ void Session::run_impl(const RunOptions* options, std::span<const Input> inputs,
 }
 
 void Session::run_prepared(const RunOptions* options, const char* const* names, const OrtValue* const* values,
-                           const void* const* input_data, std::size_t n_in, Outputs& outputs) const {
-  const State& s = live("Session::run");
+                           const void* const* input_data, std::size_t n_in, Outputs& outputs, const char* what) const {
+  const State& s = live(what);
   const std::size_t n_out = s.outputs.size();
   if (outputs.owner_ != state_) outputs = make_outputs();  // first use, or made for another session
   // Fixed-shape outputs ORT allocated last run are handed back to be written in place
@@ -710,8 +774,9 @@ void Session::run_prepared(const RunOptions* options, const char* const* names, 
       outputs.values_[j] = Value();
     }
   }
-  check_fast(api().Run(s.session.get(), options != nullptr ? options->live("Session::run") : default_run_options(),
-                       names, values, n_in, s.output_names.data(), n_out, out.data()));
+  check_fast(api().Run(s.session.get(), options != nullptr ? options->live(what) : default_run_options(), names, values,
+                       n_in, s.output_names.data(), n_out, out.data()),
+             what);
   for (std::size_t j = 0; j < n_out; ++j) {
     if (out[j] != outputs.values_[j].handle()) outputs.values_[j] = Value::adopt(out[j]);
     // An output that is a graph input passed through shares that input's buffer; ORT
@@ -719,7 +784,7 @@ void Session::run_prepared(const RunOptions* options, const char* const* names, 
     bool reusable = s.output_is_static_tensor[j] != 0;
     if (reusable) {
       const void* data = nullptr;
-      check(api().GetTensorData(out[j], &data));
+      check(api().GetTensorData(out[j], &data), what);
       for (std::size_t i = 0; i < n_in && reusable; ++i) reusable = data != input_data[i];
     }
     outputs.reusable_[j] = reusable ? 1 : 0;
@@ -738,7 +803,8 @@ void Session::run_with_binding(const RunOptions* options, IoBinding& binding) co
   if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
   if (!binding.host_to_device_.empty()) binding.rebind_host_inputs();
   check_fast(api().RunWithBinding(handle(), options != nullptr ? options->live("Session::run") : default_run_options(),
-                                  binding.handle()));
+                                  binding.handle()),
+             "Session::run");
 }
 
 // ---- Outputs -----------------------------------------------------------------------

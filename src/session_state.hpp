@@ -1,7 +1,10 @@
 // Private state shared by Session handles, lanes and bindings.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "ort/api.hpp"
@@ -23,6 +26,17 @@ struct Session::State {
   std::vector<const char*> input_names;   // point into inputs[i].name
   std::vector<const char*> output_names;  // point into outputs[i].name
   std::vector<unsigned char> output_is_static_tensor;
+  // Input dims that share a symbolic name ("batch" in two inputs, or twice in one),
+  // found at load, so a run compares only these (and nothing when no name is shared).
+  struct DimUse {
+    std::size_t input;
+    std::size_t dim;
+  };
+  struct SharedSymbol {
+    std::string name;
+    std::vector<DimUse> uses;
+  };
+  std::vector<SharedSymbol> shared_symbols;
   // What ORT reads for the session's whole life: caller-owned initializers and the
   // shared prepacked-weights container.
   std::vector<std::shared_ptr<const void>> initializer_owners;
@@ -50,6 +64,30 @@ void check_tensor(const std::string& what, const IoInfo& info, ElementType type,
 
 // "'x' (input 0)"
 std::string describe_input(const Session::State& state, std::size_t index);
+
+[[noreturn]] void throw_shared_dim_mismatch(const Session::State& state, const char* what,
+                                            const Session::State::SharedSymbol& symbol, Session::State::DimUse a,
+                                            std::int64_t a_value, Session::State::DimUse b, std::int64_t b_value);
+
+// Throws zrt::Error, starting with `what`, when two input dims that share a symbolic
+// name differ. dims_of(i) gives model input i's dims (empty when it is not given).
+template <typename DimsOf>
+void check_shared_dims(const Session::State& state, const char* what, DimsOf&& dims_of) {
+  for (const Session::State::SharedSymbol& symbol : state.shared_symbols) {
+    const Session::State::DimUse* first = nullptr;
+    std::int64_t value = 0;
+    for (const Session::State::DimUse& use : symbol.uses) {
+      const std::span<const std::int64_t> dims = dims_of(use.input);
+      if (use.dim >= dims.size()) continue;
+      if (first == nullptr) {
+        first = &use;
+        value = dims[use.dim];
+      } else if (dims[use.dim] != value) {
+        throw_shared_dim_mismatch(state, what, symbol, *first, value, use, dims[use.dim]);
+      }
+    }
+  }
+}
 }  // namespace detail
 
 }  // namespace zrt

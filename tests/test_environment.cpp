@@ -71,6 +71,52 @@ TEST(Environment, LogCallbackReceivesOrtMessages) {
   EXPECT_TRUE(any_message);
 }
 
+// x [2,2] + a [n]: a run with n = 3 fails inside ORT's Add kernel.
+zrt::test::Bytes broadcast_model() {
+  return zrt::test::from_text(R"(<ir_version: 8, opset_import: ["" : 17]>
+adds (float[2,2] x, float[n] a) => (float[2,n] y) {
+  y = Add(x, a)
+}
+)");
+}
+
+// The default logger leaves out ORT's line about a failed run; a callback gets it.
+TEST(Environment, LogCallbackSeesTheLinesOfAFailedRun) {
+  auto messages = std::make_shared<std::vector<std::string>>();
+  auto mutex = std::make_shared<std::mutex>();
+  EnvironmentOptions options;
+  options.log_level = LogLevel::Error;
+  options.log_callback = [messages, mutex](LogLevel level, std::string_view, std::string_view, std::string_view,
+                                           std::string_view message) {
+    std::lock_guard lock(*mutex);
+    if (level == LogLevel::Error) messages->emplace_back(message);
+  };
+  const Environment env(options);
+  const Session session = Session::from_bytes(env, broadcast_model());
+  const std::vector<float> x{1, 2, 3, 4}, a{1, 1, 1};
+  ::testing::internal::CaptureStderr();
+  EXPECT_TRUE(throws_error(
+      [&] {
+        (void)session.run({TensorView(x, {2, 2}), TensorView(a, {3})});
+      },
+      ErrorCode::Fail, {"Session::run: ", "Add node"}));
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");  // the callback replaces stderr
+  std::lock_guard lock(*mutex);
+  ASSERT_EQ(messages->size(), 1u);
+  EXPECT_TRUE(messages->front().starts_with("Non-zero status code returned while running Add node"))
+      << messages->front();
+}
+
+// What the default logger (and a callback that prints every line) writes.
+TEST(Environment, PrintLogLine) {
+  ::testing::internal::CaptureStderr();
+  zrt::print_log_line(LogLevel::Warning, "onnxruntime", "zrt", "graph.cc:12 Resolve", "a warning");
+  zrt::print_log_line(LogLevel::Error, "onnxruntime", "", "x.cc:1 f", "an error");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(),
+            "zrt: ORT warning [onnxruntime:zrt, graph.cc:12 Resolve] a warning\n"
+            "zrt: ORT error [onnxruntime:, x.cc:1 f] an error\n");
+}
+
 TEST(Environment, GlobalThreadPools) {
   EnvironmentOptions options;
   zrt::GlobalThreadPools pools;

@@ -391,6 +391,73 @@ TEST_F(RunErrors, IoBindingErrors) {
   expect_add_session_works(add, out);
 }
 
+// ---- failures inside ORT ---------------------------------------------------------------
+
+// The If node's then-branch adds x [2,2] to a [n]: only a run with n = 3 shows that it
+// cannot broadcast, deep inside ORT (shape inference at load cannot tell). The branches
+// and y are declared `type` ("float[2,2]", or "float": a scalar, which ORT warns about).
+zrt::test::Bytes if_broadcast_model(const std::string& type = "float[2,2]") {
+  std::string text = R"(<ir_version: 8, opset_import: ["" : 17]>
+branchy (bool cond, float[2,2] x, float[n] a) => (TYPE y) {
+  y = If (cond) <then_branch = then_g () => (TYPE t) { t = Add(x, a) },
+                 else_branch = else_g () => (TYPE e) { e = Identity(x) }>
+}
+)";
+  for (std::size_t at; (at = text.find("TYPE")) != std::string::npos;) text.replace(at, 4, type);
+  return zrt::test::from_text(text);
+}
+
+// ORT's error comes back with the zrt call in front, and is not also printed: the
+// default logger drops ORT's lines about a failed run (the caller gets the error).
+TEST(OrtErrors, FailureInsideRunIsPrefixedAndNotPrinted) {
+  const Session session = Session::from_bytes(if_broadcast_model());
+  const bool cond = true;
+  const std::vector<float> x{1, 2, 3, 4}, a3{1, 1, 1}, a2{10, 20};
+  const TensorView<const bool> c(std::span<const bool>(&cond, 1), {});
+  ::testing::internal::CaptureStderr();
+  std::string message;
+  try {
+    (void)session.run({c, TensorView(x, {2, 2}), TensorView(a3, {3})});
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  IoBinding binding(session);
+  binding.bind_input("cond", c);
+  binding.bind_input("x", TensorView(x, {2, 2}));
+  binding.bind_input("a", TensorView(a3, {3}));
+  binding.bind_output("y", MemoryInfo::cpu());
+  std::string binding_message;
+  try {
+    session.run(binding);
+  } catch (const Error& e) {
+    binding_message = e.what();
+  }
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(message.starts_with("Session::run: Non-zero status code returned while running If node")) << message;
+  EXPECT_NE(message.find("broadcast"), std::string::npos) << message;
+  EXPECT_TRUE(binding_message.starts_with("Session::run: ")) << binding_message;
+  EXPECT_NE(binding_message.find("If node"), std::string::npos) << binding_message;
+  EXPECT_EQ(printed, "");
+  // The session still runs inputs that fit.
+  const Outputs out = session.run({c, TensorView(x, {2, 2}), TensorView(a2, {2})});
+  EXPECT_EQ(to_vector(out[0].data<float>()), (std::vector<float>{11, 22, 13, 24}));
+}
+
+// The default logger still prints ORT's other lines: here the warning that an output's
+// shape is not the declared one.
+TEST(OrtErrors, DefaultLoggerPrintsWarnings) {
+  const Session session = Session::from_bytes(if_broadcast_model("float"));
+  const bool cond = false;
+  const std::vector<float> x{1, 2, 3, 4}, a{1, 1};
+  ::testing::internal::CaptureStderr();
+  const Outputs out =
+      session.run({TensorView(std::span<const bool>(&cond, 1), {}), TensorView(x, {2, 2}), TensorView(a, {2})});
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(to_vector(out[0].data<float>()), x);
+  EXPECT_TRUE(printed.starts_with("zrt: ORT warning [onnxruntime:")) << printed;
+  EXPECT_NE(printed.find("does not match actual shape of {2,2} for output y"), std::string::npos) << printed;
+}
+
 TEST(ValueErrors, TypedAccessNamesBothTypes) {
   const Value v = Value::allocate(ElementType::Int64, {2});
   EXPECT_TRUE(throws_error([&] { (void)v.data<float>(); }, ErrorCode::InvalidArgument, {"float", "int64"}));

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -17,6 +18,8 @@
 
 #include "models/models.hpp"
 #include "test_util.hpp"
+#include "zrt/lane.hpp"
+#include "zrt/prepared.hpp"
 #include "zrt/session.hpp"
 
 namespace {
@@ -373,6 +376,195 @@ TEST(Session, TakeAnOutputThenRunAgain) {
   session.run({TensorView<const float>(x2, {1, 16})}, out);
   expect_add_constant_output(out[0], x2);
   expect_add_constant_output(kept, x1);  // the taken value is ours and unchanged
+}
+
+// ---- ORT values over TensorView inputs, kept in Outputs --------------------------------
+// A view with the same memory, shape and type as last run reuses last run's ORT value;
+// any change of the three makes a new one. Either way the results are this run's.
+
+TEST(SessionViewInputs, SameMemoryFollowsItsNewContents) {
+  const Session session = Session::from_bytes(zrt::test::add_constant());
+  Outputs out = session.make_outputs();
+  std::vector<float> x(16);
+  const TensorView<const float> kept(x, {1, 16});  // one view for every run
+  for (int r = 0; r < 4; ++r) {
+    const auto next = add_constant_input(static_cast<float>(r) - 1.5f);
+    std::copy(next.begin(), next.end(), x.begin());  // same memory, new contents
+    session.run({kept}, out);
+    expect_add_constant_output(out[0], x);
+    // A new view over the same memory, as the README writes it, is the same input.
+    session.run({TensorView(x, {1, 16})}, out);
+    expect_add_constant_output(out[0], x);
+  }
+}
+
+TEST(SessionViewInputs, OtherMemory) {
+  const Session session = Session::from_bytes(zrt::test::add_constant());
+  Outputs out = session.make_outputs();
+  const auto a = add_constant_input(1.0f);
+  const auto b = add_constant_input(-2.0f);
+  for (const std::vector<float>* x : {&a, &b, &a, &a, &b}) {
+    session.run({TensorView(*x, {1, 16})}, out);
+    expect_add_constant_output(out[0], *x);
+  }
+}
+
+// Memory freed and allocated again (often at the same address) with other contents.
+TEST(SessionViewInputs, FreedAndReallocatedMemory) {
+  const Session session = Session::from_bytes(zrt::test::add_constant());
+  Outputs out = session.make_outputs();
+  for (int r = 0; r < 6; ++r) {
+    auto x = std::make_unique<std::vector<float>>(add_constant_input(static_cast<float>(r) * 0.5f + 0.25f));
+    session.run({TensorView<const float>(*x, {1, 16})}, out);
+    expect_add_constant_output(out[0], *x);
+  }
+}
+
+TEST(SessionViewInputs, OtherShapeOfTheSameMemory) {
+  const Session session = Session::from_bytes(zrt::test::dynamic());
+  Outputs out = session.make_outputs();
+  std::vector<float> x(12);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) - 5.0f;
+  for (const Shape& shape : {Shape{3, 4}, Shape{4, 3}, Shape{3, 4}, Shape{12, 1}, Shape{1, 12}, Shape{2, 6}}) {
+    session.run({TensorView<const float>(x, shape)}, out);
+    ASSERT_EQ(out[0].shape(), shape);
+    EXPECT_EQ(to_vector(out.at("S").data<std::int64_t>()), shape.to_vector());
+    const auto y = out[0].data<float>();
+    for (std::size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], 2.0f * x[i]) << i;
+  }
+  // A shorter view of the same memory (same address, fewer bytes).
+  session.run({TensorView<const float>(std::span<const float>(x).first(6), {2, 3})}, out);
+  ASSERT_EQ(out[0].shape(), (Shape{2, 3}));
+  EXPECT_EQ(to_vector(out[0].data<float>()), (std::vector<float>{-10, -8, -6, -4, -2, 0}));
+}
+
+// The same bytes viewed as another element type: a model input's type is fixed, so it
+// is refused at that input, and taken by a session whose input has that type.
+TEST(SessionViewInputs, OtherTypeOfTheSameMemory) {
+  const Session floats = Session::from_bytes(zrt::test::identity(ElementType::Float, {2, 3}));
+  const Session ints = Session::from_bytes(zrt::test::identity(ElementType::Int32, {2, 3}));
+  Outputs out = floats.make_outputs();
+  std::vector<std::int32_t> bits{1, -2, 3, 0x3f800000, 5, -6};
+  const std::span<const float> as_float(reinterpret_cast<const float*>(bits.data()), bits.size());
+  const std::span<const std::int32_t> as_int(bits);
+  floats.run({TensorView<const float>(as_float, {2, 3})}, out);
+  EXPECT_TRUE(same_bytes(out[0].data<float>(), as_int));
+  EXPECT_TRUE(throws_error(
+      [&] {
+        floats.run({TensorView<const std::int32_t>(as_int, {2, 3})}, out);
+      },
+      ErrorCode::InvalidArgument, {"element type", "float", "int32"}));
+  ints.run({TensorView<const std::int32_t>(as_int, {2, 3})}, out);  // the same Outputs, other session
+  EXPECT_EQ(out[0].element_type(), ElementType::Int32);
+  EXPECT_EQ(to_vector(out[0].data<std::int32_t>()), bits);
+  bits[0] = 0x40000000;  // 2.0f
+  floats.run({TensorView<const float>(as_float, {2, 3})}, out);
+  EXPECT_EQ(out[0].element_type(), ElementType::Float);
+  EXPECT_EQ(out[0].data<float>()[0], 2.0f);
+  EXPECT_TRUE(same_bytes(out[0].data<float>(), as_int));
+}
+
+// Named inputs in another order each run: the kept values follow the model input, not
+// the argument's position.
+TEST(SessionViewInputs, NamedInputsInAnyOrder) {
+  const Session session = Session::from_bytes(zrt::test::multi_io());
+  Outputs out = session.make_outputs();
+  std::vector<float> a{1, 2, 3, 4, 5, 6};
+  std::vector<std::int64_t> b{10, 20, 30, 40, 50, 60};
+  std::vector<double> d{1, 2, 3};
+  for (int r = 0; r < 3; ++r) {
+    a[0] = static_cast<float>(r);
+    if (r % 2 == 0) {
+      session.run(
+          {Input("a", TensorView(a, {2, 3})), Input("b", TensorView(b, {2, 3})), Input("d", TensorView(d, {3}))}, out);
+    } else {
+      session.run(
+          {Input("d", TensorView(d, {3})), Input("b", TensorView(b, {2, 3})), Input("a", TensorView(a, {2, 3}))}, out);
+    }
+    EXPECT_EQ(to_vector(out.at("sum").data<float>()),
+              (std::vector<float>{static_cast<float>(r) + 10, 22, 33, 44, 55, 66}));
+    EXPECT_EQ(to_vector(out.at("twice").data<std::int64_t>()), (std::vector<std::int64_t>{20, 40, 60, 80, 100, 120}));
+    EXPECT_EQ(to_vector(out.at("d_neg").data<double>()), (std::vector<double>{-1, -2, -3}));
+  }
+}
+
+// ---- symbolic dims shared by inputs ---------------------------------------------------
+
+// y = input + h: "batch" is input's dim 0 and h's dim 1.
+zrt::test::Bytes shared_batch_model() {
+  return zrt::test::from_text(
+      "<ir_version: 8, opset_import: [\"\" : 17]>\n"
+      "shared (float[batch,4] input, float[2,batch,4] h) => (float[2,batch,4] y) {\n  y = Add(input, h)\n}\n");
+}
+
+TEST(SessionSharedDims, AgreeingDimsRun) {
+  const Session session = Session::from_bytes(shared_batch_model());
+  std::vector<float> input(12), h(24);
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i);
+  for (std::size_t i = 0; i < h.size(); ++i) h[i] = 100.0f * static_cast<float>(i);
+  const Outputs out = session.run({TensorView(input, {3, 4}), TensorView(h, {2, 3, 4})});
+  ASSERT_EQ(out[0].shape(), (Shape{2, 3, 4}));
+  const auto y = out[0].data<float>();
+  for (std::size_t i = 0; i < y.size(); ++i) EXPECT_EQ(y[i], h[i] + input[i % 12]) << i;
+}
+
+TEST(SessionSharedDims, DisagreeingDimsNameBothInputs) {
+  const Session session = Session::from_bytes(shared_batch_model());
+  std::vector<float> input(16), h(16);
+  Outputs out = session.make_outputs();
+  EXPECT_TRUE(throws_error(
+      [&] {
+        session.run({TensorView(input, {4, 4}), TensorView(h, {2, 2, 4})}, out);
+      },
+      ErrorCode::InvalidArgument,
+      {"Session::run: symbolic dim 'batch' differs: input 'input' dim 0 is 4, input 'h' dim 1 is 2"}));
+  // As Values, and named in the other order.
+  const Value vi = Value::tensor_copy<float>(input, {4, 4});
+  const Value vh = Value::tensor_copy<float>(h, {2, 2, 4});
+  EXPECT_TRUE(throws_error(
+      [&] {
+        session.run({Input("h", vh), Input("input", vi)}, out);
+      },
+      ErrorCode::InvalidArgument,
+      {"symbolic dim 'batch' differs", "input 'input' dim 0 is 4", "input 'h' dim 1 is 2"}));
+  // The session is still usable.
+  session.run({TensorView(std::span<float>(input).first(8), {2, 4}), TensorView(h, {2, 2, 4})}, out);
+  EXPECT_EQ(out[0].shape(), (Shape{2, 2, 4}));
+}
+
+TEST(SessionSharedDims, OneInputTwice) {
+  const Session session =
+      Session::from_bytes(zrt::test::from_text("<ir_version: 8, opset_import: [\"\" : 17]>\n"
+                                               "square (float[n,n] m) => (float[n,n] t) {\n  t = Transpose(m)\n}\n"));
+  const std::vector<float> m{1, 2, 3, 4, 5, 6};
+  EXPECT_TRUE(throws_error(
+      [&] {
+        (void)session.run({TensorView(m, {2, 3})});
+      },
+      ErrorCode::InvalidArgument, {"symbolic dim 'n' differs: input 'm' dim 0 is 2, input 'm' dim 1 is 3"}));
+  const Outputs out = session.run({TensorView(std::span<const float>(m).first(4), {2, 2})});
+  EXPECT_EQ(to_vector(out[0].data<float>()), (std::vector<float>{1, 3, 2, 4}));
+}
+
+TEST(SessionSharedDims, PreparedRunsCheckThemAtSetup) {
+  const Session session = Session::from_bytes(shared_batch_model());
+  std::vector<float> input(12), h(16);
+  EXPECT_TRUE(throws_error(
+      [&] {
+        zrt::PreparedRun run(session, {TensorView(input, {3, 4}), TensorView(h, {2, 2, 4})});
+      },
+      ErrorCode::InvalidArgument,
+      {"PreparedRun: symbolic dim 'batch' differs: input 'input' dim 0 is 3, input 'h' dim 1 is 2"}));
+}
+
+TEST(SessionSharedDims, LanesCheckThemAtSetup) {
+  const Session session = Session::from_bytes(shared_batch_model());
+  EXPECT_TRUE(throws_error(
+      [&] {
+        (void)session.make_lane({{3, 4}, {2, 5, 4}}, {{2, 3, 4}});
+      },
+      ErrorCode::InvalidArgument,
+      {"Lane", "symbolic dim 'batch' differs: input 'input' dim 0 is 3, input 'h' dim 1 is 5"}));
 }
 
 TEST(Session, InputsAsValues) {

@@ -3,11 +3,15 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "test_util.hpp"
 #include "zrt/memory.hpp"
+#include "zrt/session.hpp"
 #include "zrt/value.hpp"
 
 namespace {
@@ -50,6 +54,27 @@ TEST(TensorView, DeductionGuide) {
   TensorView av(a, Shape{3});
   static_assert(std::is_same_v<decltype(av), TensorView<std::int32_t>>);
   EXPECT_EQ(av.data().size(), 3u);
+  // A braced shape deduces too (it once gave 64 lines of errors).
+  std::vector<float> x(784);
+  TensorView bv(x, {1, 784});
+  static_assert(std::is_same_v<decltype(bv), TensorView<float>>);
+  EXPECT_EQ(bv.shape(), (Shape{1, 784}));
+  TensorView cbv(std::as_const(x), {28, 28});
+  static_assert(std::is_same_v<decltype(cbv), TensorView<const float>>);
+  float c_array[6] = {};
+  TensorView cav(c_array, {2, 3});
+  static_assert(std::is_same_v<decltype(cav), TensorView<float>>);
+  TensorView sv(std::span<const float>(x).first(4), {2, 2});  // a temporary span
+  static_assert(std::is_same_v<decltype(sv), TensorView<const float>>);
+  TensorView fsv(std::span<float, 6>(c_array), {6});
+  static_assert(std::is_same_v<decltype(fsv), TensorView<float>>);
+  TensorView pv(x.data(), 4, {4});
+  static_assert(std::is_same_v<decltype(pv), TensorView<float>>);
+  EXPECT_EQ(pv.data().data(), x.data());
+  // And straight into a run's input list, as the README writes it.
+  const zrt::Input in = TensorView(x, {1, 784});
+  EXPECT_EQ(in.element_type(), zrt::ElementType::Float);
+  EXPECT_EQ(in.shape(), (Shape{1, 784}));
 }
 
 TEST(TensorView, EmptyTensorNeedsNoBuffer) {

@@ -35,7 +35,9 @@ struct GlobalThreadPools {
 struct EnvironmentOptions {
   LogLevel log_level = LogLevel::Warning;
   std::string log_id = "zrt";
-  LogCallback log_callback;  // empty: ORT logs to stderr
+  // Empty: lines go to stderr (print_log_line), except ORT's lines about a failed run,
+  // whose error the caller gets thrown as zrt::Error. A callback gets every line.
+  LogCallback log_callback;
   std::optional<GlobalThreadPools> global_thread_pools;
 };
 
@@ -84,6 +86,11 @@ void set_thread_limit(int limit);
 // Throws zrt::Error "`what`: N threads is more than the limit L ..." unless
 // 0 <= threads <= thread_limit(); 0 means ORT's default.
 void check_thread_count(int threads, std::string_view what);
+
+// Writes one ORT log line to stderr, "zrt: ORT warning [category:log_id, file:line] message",
+// as the default logger does; usable as a LogCallback that prints every line.
+void print_log_line(LogLevel level, std::string_view category, std::string_view log_id, std::string_view code_location,
+                    std::string_view message) noexcept;
 
 // The ORT version string of the loaded library, e.g. "1.29.0".
 std::string ort_version();

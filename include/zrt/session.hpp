@@ -87,9 +87,23 @@ class Input {
   Shape shape_;  // a copy (inline, no allocation), so an Input may outlive the view it came from
 };
 
+namespace detail {
+// The ORT value a run made over a TensorView input, and what it was made from (see
+// Session::run: a later view with the same data, byte size, element type and shape
+// reuses it instead of making a new one).
+struct ViewInput {
+  Value value;
+  const void* data = nullptr;
+  std::size_t bytes = 0;
+  ElementType type = ElementType::Undefined;
+  Shape shape;
+};
+}  // namespace detail
+
 // The outputs of a run, in model order. Keep one per calling thread and pass it to
 // every run: its slots are reused, so a steady-state run allocates nothing in zrt.
-// Values stay valid until the next run into the same Outputs.
+// Values stay valid until the next run into the same Outputs. It also keeps the ORT
+// values made over TensorView inputs, so a run on the same memory makes none.
 class Outputs {
  public:
   Outputs() = default;
@@ -117,6 +131,7 @@ class Outputs {
   // Per slot: may the value be handed back to ORT to be written in place next run?
   // (Only fixed-shape tensors ORT allocated; never one that aliases a run's input.)
   std::vector<unsigned char> reusable_;
+  std::vector<detail::ViewInput> views_;  // per model input
 };
 
 class Session {
@@ -198,9 +213,11 @@ class Session {
   const State& live(const char* what) const;
   friend class PreparedRun;
   void run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const;
-  // One ORT Run of prepared arrays into `outputs` (slots reused where safe).
+  // One ORT Run of prepared arrays into `outputs` (slots reused where safe); `what`
+  // names the zrt call in errors.
   void run_prepared(const RunOptions* options, const char* const* names, const OrtValue* const* values,
-                    const void* const* input_data, std::size_t n_in, Outputs& outputs) const;
+                    const void* const* input_data, std::size_t n_in, Outputs& outputs,
+                    const char* what = "Session::run") const;
   void run_with_binding(const RunOptions* options, IoBinding& binding) const;
   std::shared_ptr<const State> state_;
 };

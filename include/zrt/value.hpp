@@ -54,8 +54,13 @@ class TensorView {
   Shape shape_;
 };
 
-template <typename R, typename S>
-TensorView(R&, S) -> TensorView<std::remove_reference_t<decltype(*std::data(std::declval<R&>()))>>;
+// Deduction from a contiguous range the caller keeps (vector, array, C array; spans also
+// as temporaries) and a shape, braced or not: TensorView(x, {1, 784}) is a
+// TensorView<float> for a std::vector<float> x and a TensorView<const float> for a const one.
+template <typename R>
+TensorView(R&, Shape) -> TensorView<std::remove_reference_t<decltype(*std::data(std::declval<R&>()))>>;
+template <typename T, std::size_t N>
+TensorView(std::span<T, N>, Shape) -> TensorView<T>;
 
 // Owns one ORT value. Move-only. Tensor data is reachable as typed spans checked
 // against the element type; sequences and maps are read element by element.

@@ -22,10 +22,11 @@ const OrtApi& api();
 // Throws zrt::Error carrying ORT's code and message (prefixed with `what`) if status
 // is an error; releases the status either way.
 void check(OrtStatus* status, const char* what = nullptr);
-// As check(), for the hot path: the throwing part stays out of line.
-inline void check_fast(OrtStatus* status) {
+// As check(), for the hot path: the throwing part stays out of line. `what` names the
+// zrt call (a literal: nothing is built unless the status is an error).
+inline void check_fast(OrtStatus* status, const char* what = nullptr) {
   if (status != nullptr) [[unlikely]]
-    check(status);
+    check(status, what);
 }
 
 // RAII owner of an ORT handle, released with the matching Release* function.

@@ -37,6 +37,7 @@ struct RunCommandOptions {
   std::optional<int> threads;    // unset: the options file's, else ORT's default
   std::string options_file;      // SessionOptions saved by `zrt tune --write`
   std::vector<std::string> eps;  // --ep specs, in order
+  bool verbose = false;          // ORT's log lines, a failed run's included
 };
 
 std::string file_stem_for(const std::string& name) {
@@ -119,7 +120,10 @@ int run_model(const RunCommandOptions& opt) {
   const InputFiles files = parse_input_files(opt.inputs);
 
   EnvironmentOptions env_options;
-  env_options.log_level = LogLevel::Error;
+  env_options.log_level = opt.verbose ? LogLevel::Info : LogLevel::Error;
+  // The default logger leaves out ORT's line about a failed run (the error is reported
+  // once, below); --verbose prints every line.
+  if (opt.verbose) env_options.log_callback = print_log_line;
   const Environment env(env_options);
   const auto t0 = std::chrono::steady_clock::now();
   const Session session(env, opt.model, so);
@@ -177,6 +181,7 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--options", opt->options_file, "Session options from a JSON file (zrt tune --write)");
   cmd->add_option("--ep", opt->eps,
                   "Execution provider NAME[:key=value,...], e.g. webgpu or cuda:device_id=1 (repeatable)");
+  cmd->add_flag("--verbose,-v", opt->verbose, "Print ONNX Runtime's log lines (info and above) to stderr");
   cmd->callback([opt, &action] { action = [opt] { return run_model(*opt); }; });
 }
 
