@@ -35,11 +35,13 @@ void PreparedRun::run_impl(const RunOptions& options) {
     // is made again unbound. If that succeeds, a data-dependent output changed shape and
     // later runs stay unbound; if it fails, its error is the run's.
     bound_.reset();
-    session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
+    session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_,
+                          "PreparedRun::run");
     stay_unbound_ = true;
     return;
   }
-  session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_);
+  session_.run_prepared(&options, names_.data(), values_.data(), input_data_.data(), names_.size(), outputs_,
+                        "PreparedRun::run");
   if (!stay_unbound_) bind_outputs();
 }
 
@@ -107,7 +109,8 @@ void fixed_run(const Session& session, const RunOptions& options, const char* co
     if (!reusable[j] && outputs[j] != nullptr) api().ReleaseValue(std::exchange(outputs[j], nullptr));
   }
   detail::check_fast(api().Run(session.handle(), options.live("FixedPreparedRun::run"), names, values, n_in,
-                               session.output_names().data(), n_out, outputs));
+                               session.output_names().data(), n_out, outputs),
+                     "FixedPreparedRun::run");
   const Session::State& s = *session.state();
   for (std::size_t j = 0; j < n_out; ++j) {
     // As in Session::run: a fixed-shape output is written in place next run, unless it
