@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "../src/serving_detail.hpp"  // the latency histogram behind both queues' metrics
+#include "../src/serving/serving_detail.hpp"  // the latency histogram behind both queues' metrics
 #include "models/models.hpp"
 #include "test_util.hpp"
 #include "zrt/pool.hpp"

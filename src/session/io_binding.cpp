@@ -1,7 +1,7 @@
 #include "zrt/io_binding.hpp"
 
 #include "ort/api.hpp"
-#include "session_state.hpp"
+#include "session/session_state.hpp"
 
 namespace zrt {
 

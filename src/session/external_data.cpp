@@ -1,4 +1,4 @@
-#include "external_data.hpp"
+#include "session/external_data.hpp"
 
 #include <charconv>
 #include <system_error>

@@ -1,7 +1,7 @@
 #include "zrt/prepared.hpp"
 
 #include "ort/api.hpp"
-#include "session_state.hpp"
+#include "session/session_state.hpp"
 #include "zrt/io_binding.hpp"
 
 namespace zrt {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "serving_detail.hpp"
+#include "serving/serving_detail.hpp"
 #include "zrt/error.hpp"
 
 namespace zrt {

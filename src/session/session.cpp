@@ -5,9 +5,9 @@
 #include <limits>
 
 #include "ort/api.hpp"
-#include "provider_append.hpp"
-#include "session_state.hpp"
-#include "small_array.hpp"
+#include "session/provider_append.hpp"
+#include "session/session_state.hpp"
+#include "values/small_array.hpp"
 #include "zrt/buffer.hpp"
 #include "zrt/io_binding.hpp"
 #include "zrt/run_options.hpp"

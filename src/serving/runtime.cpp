@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "external_data.hpp"
+#include "session/external_data.hpp"
 #include "zrt/buffer.hpp"
 #include "zrt/error.hpp"
 #include "zrt/prepacked_weights.hpp"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ort/api.hpp"
-#include "session_state.hpp"
+#include "session/session_state.hpp"
 #include "zrt/io_binding.hpp"
 
 namespace zrt {

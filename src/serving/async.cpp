@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ort/api.hpp"
-#include "session_state.hpp"
+#include "session/session_state.hpp"
 
 namespace zrt {
 

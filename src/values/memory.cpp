@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "ort/api.hpp"
-#include "session_state.hpp"
+#include "session/session_state.hpp"
 
 namespace zrt {
 

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "ort/api.hpp"
-#include "session_state.hpp"
+#include "session/session_state.hpp"
 
 namespace zrt {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "serving_detail.hpp"
+#include "serving/serving_detail.hpp"
 #include "zrt/error.hpp"
 
 namespace zrt {

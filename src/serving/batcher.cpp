@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "serving_detail.hpp"
-#include "small_array.hpp"
+#include "serving/serving_detail.hpp"
+#include "values/small_array.hpp"
 #include "zrt/runtime.hpp"
 
 namespace zrt {

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "ort/api.hpp"
-#include "provider_append.hpp"
+#include "session/provider_append.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/error.hpp"
 
