@@ -174,6 +174,7 @@ class ModelBuilder {
     std::string name;
     ElementType type = ElementType::Undefined;
     std::vector<Dim> dims;
+    bool has_shape = true;  // false: any rank (only from an IoInfo that declares none)
   };
   struct Initializer {
     std::string name;

@@ -56,6 +56,7 @@ class ModelEditor {
   struct State;
 
  private:
+  ModelEditor() noexcept;
   std::unique_ptr<State> state_;
   const State& live(const char* what) const;
 };
