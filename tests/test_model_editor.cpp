@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -352,6 +353,21 @@ TEST(ModelBuilder, OptionalInputsMayBeOmittedAndNodesNamed) {
   EXPECT_TRUE(named);
 }
 
+TEST(ModelBuilder, NodesOfOtherDomainsNameTheirDomain) {
+  // ORT's contrib Gelu lives in com.microsoft, as a custom op lives in its own domain.
+  ModelBuilder m({{"", 17}, {"com.microsoft", 1}});
+  m.input<float>("X", {3});
+  m.node("Gelu", {"X"}, {"Y"}).domain("com.microsoft");
+  m.output<float>("Y", {3});
+  const Session s = Session::from_model(m, SessionOptions{}.optimization_level(zrt::OptimizationLevel::Disabled));
+  std::vector<float> x = {-1.0f, 0.0f, 2.0f};
+  const zrt::Outputs out = s.run({TensorView(x, {3})});
+  for (std::size_t i = 0; i < 3; ++i) {
+    const double expected = 0.5 * x[i] * (1.0 + std::erf(x[i] / std::sqrt(2.0)));
+    EXPECT_NEAR(out[0].data<float>()[i], expected, 1e-6) << i;
+  }
+}
+
 TEST(ModelBuilder, SessionOptionsApply) {
   ModelBuilder m({{"", 17}});
   m.input<float>("X", {"batch", 2});
@@ -476,6 +492,12 @@ TEST(ModelBuilder, BadDeclarationsFailWhereTheyAreMade) {
   m.output<float>("Y", {2});
   EXPECT_TRUE(throws_error([&] { Session::from_model(m); }, ErrorCode::InvalidArgument,
                            {"node 'Neg_1' (Neg) output 'Y' is already"}));
+  zrt::IoInfo sequence;
+  sequence.name = "S";
+  sequence.kind = zrt::ValueKind::Sequence;
+  sequence.type = "seq(tensor(float))";
+  EXPECT_TRUE(throws_error([&] { m.input(sequence); }, ErrorCode::InvalidArgument,
+                           {"ModelBuilder::input 'S': only tensors can be declared, this is seq(tensor(float))"}));
   ModelBuilder none({{"", 17}});
   none.input<float>("X", {2});
   EXPECT_TRUE(throws_error([&] { Session::from_model(none); }, ErrorCode::InvalidArgument, {"no outputs"}));
