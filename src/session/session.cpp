@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "extend/op_domain.hpp"
 #include "ort/api.hpp"
 #include "session/provider_append.hpp"
 #include "session/session_state.hpp"
@@ -144,6 +145,7 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
   for (const auto& [key, value] : o.config_entries()) {
     check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
   }
+  detail::register_custom_ops(raw, o);
   return options;
 }
 
@@ -258,6 +260,7 @@ std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, con
   if (const PrepackedWeights* prepacked = options.prepacked_weights()) {
     state->prepacked_weights = std::make_shared<const PrepackedWeights>(*prepacked);
   }
+  state->op_domains = options.op_domains();
   const OrtApi& a = api();
   std::size_t n_in = 0, n_out = 0;
   check(a.SessionGetInputCount(session, &n_in));
