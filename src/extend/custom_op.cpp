@@ -194,11 +194,12 @@ void* KernelContext::output_data(std::size_t index, ElementType expected, const 
 // ---- ShapeInference ---------------------------------------------------------------------
 
 namespace {
-TensorInfoPtr input_info(OrtShapeInferContext* context, std::size_t index) {
+// Borrowed: the context owns what it hands out (ORT's C++ wrapper releases nothing).
+const OrtTensorTypeAndShapeInfo* input_info(OrtShapeInferContext* context, std::size_t index) {
   OrtTensorTypeAndShapeInfo* info = nullptr;
   check(api().ShapeInferContext_GetInputTypeShape(context, index, &info),
         ("ShapeInference input " + std::to_string(index)).c_str());
-  return TensorInfoPtr(info);
+  return info;
 }
 }  // namespace
 
@@ -209,15 +210,15 @@ std::size_t ShapeInference::input_count() const {
 }
 ElementType ShapeInference::input_type(std::size_t index) const {
   ONNXTensorElementDataType type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-  check(api().GetTensorElementType(input_info(context_, index).get(), &type), "ShapeInference::input_type");
+  check(api().GetTensorElementType(input_info(context_, index), &type), "ShapeInference::input_type");
   return static_cast<ElementType>(type);
 }
 std::vector<std::int64_t> ShapeInference::input_dims(std::size_t index) const {
-  const TensorInfoPtr info = input_info(context_, index);
+  const OrtTensorTypeAndShapeInfo* info = input_info(context_, index);
   std::size_t rank = 0;
-  check(api().GetDimensionsCount(info.get(), &rank), "ShapeInference::input_dims");
+  check(api().GetDimensionsCount(info, &rank), "ShapeInference::input_dims");
   std::vector<std::int64_t> dims(rank);
-  check(api().GetDimensions(info.get(), dims.data(), rank), "ShapeInference::input_dims");
+  check(api().GetDimensions(info, dims.data(), rank), "ShapeInference::input_dims");
   return dims;
 }
 void ShapeInference::set_output(std::size_t index, ElementType type, std::span<const std::int64_t> dims) {
@@ -231,7 +232,7 @@ void ShapeInference::set_output(std::size_t index, ElementType type, std::span<c
         ("ShapeInference output " + std::to_string(index)).c_str());
 }
 void ShapeInference::same_as_input(std::size_t output, std::size_t input) {
-  check(api().ShapeInferContext_SetOutputTypeShape(context_, output, input_info(context_, input).get()),
+  check(api().ShapeInferContext_SetOutputTypeShape(context_, output, input_info(context_, input)),
         ("ShapeInference output " + std::to_string(output)).c_str());
 }
 
@@ -305,12 +306,22 @@ OrtStatus* ORT_API_CALL compute_kernel(void* kernel, OrtKernelContext* context) 
 
 void ORT_API_CALL destroy_kernel(void* kernel) noexcept { delete static_cast<Kernel*>(kernel); }
 
+thread_local std::string t_inference_error;  // see take_shape_inference_error
+
 OrtStatus* ORT_API_CALL infer_shapes(const OrtCustomOp* op, OrtShapeInferContext* context) noexcept {
   const OpEntry& entry = entry_of(op);
-  return guarded(entry.qualified, "shape inference", [&] {
+  OrtStatus* status = guarded(entry.qualified, "shape inference", [&] {
     ShapeInference inference(context);
     entry.op.inference()(inference);
   });
+  if (status != nullptr) {
+    try {
+      if (t_inference_error.empty()) t_inference_error = api().GetErrorMessage(status);
+    } catch (...) {  // out of memory: the error is lost, as ORT would lose it
+    }
+    api().ReleaseStatus(status);
+  }
+  return nullptr;
 }
 
 const CustomOp::Port& port(const std::vector<CustomOp::Port>& ports, std::size_t index) noexcept {
@@ -400,6 +411,7 @@ const std::string& OpDomain::name() const noexcept { return state_->name; }
 std::size_t OpDomain::size() const noexcept { return state_->ops.size(); }
 
 namespace detail {
+std::string take_shape_inference_error() { return std::exchange(t_inference_error, std::string()); }
 OrtCustomOpDomain* op_domain_handle(const OpDomain& domain) noexcept { return domain.state()->domain.get(); }
 }  // namespace detail
 

@@ -156,7 +156,13 @@ template <typename Make>
 OrtSession* create_session(const Environment& env, const SessionOptions& options, const std::string& what, Make make) {
   const auto ort_options = build_options(options, env);
   OrtSession* session = nullptr;
+  (void)detail::take_shape_inference_error();  // none left from an earlier creation on this thread
   OrtStatus* status = make(ort_options.get(), &session);
+  if (std::string inference = detail::take_shape_inference_error(); !inference.empty()) {
+    if (status != nullptr) api().ReleaseStatus(status);
+    if (session != nullptr) api().ReleaseSession(session);
+    throw Error(ErrorCode::Fail, what + ": " + inference);
+  }
   if (status != nullptr && options.cpu_fallback() == false &&
       std::string(api().GetErrorMessage(status)).find("fallback to CPU EP has been explicitly disabled") !=
           std::string::npos) {
