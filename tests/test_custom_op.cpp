@@ -210,6 +210,19 @@ TEST(CustomOp, KernelExceptionBecomesErrorNamingOpAndNodeAndSessionStaysUsable) 
   EXPECT_EQ(run1(session, {{4, 5, 6}}, {3}), (std::vector<float>{4, 5, 6}));
 }
 
+TEST(CustomOp, ReadingTheWrongElementTypeIsAnError) {
+  OpDomain ops("zrt.test");
+  ops.add(CustomOp("AnyIn").input(zrt::ElementType::Undefined).output<float>().compute([](KernelContext& k) {
+    (void)k.input<std::int64_t>(0);
+  }));
+  const auto model = zrt::test::from_text(header() + R"(g (float[1] X) => (float[1] Y) {
+  Y = zrt.test.AnyIn(X)
+})");
+  const Session session = Session::from_bytes(model, SessionOptions{}.op_domain(ops));
+  EXPECT_TRUE(throws_error([&] { (void)run1(session, {{1}}, {1}); }, zrt::ErrorCode::RuntimeException,
+                           {"zrt.test.AnyIn", "input 0 is float, read as int64"}));
+}
+
 TEST(CustomOp, LaneAndStateCarryLane) {
   // S_out = AddOpt(X, S): a running sum carried from run to run.
   const auto model = zrt::test::from_text(header() + R"(g (float[2] X, float[2] S) => (float[2] S_out) {

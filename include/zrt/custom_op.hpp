@@ -182,7 +182,8 @@ class CustomOp {
     return *this;
   }
   // `make(info)` runs once per node when ORT creates its kernel (read attributes
-  // there) and returns the compute function, called on every run.
+  // there) and returns the compute function, called on every run. Runs of one session
+  // may call it concurrently: keep it free of unsynchronized mutable state.
   template <typename F>
   requires std::is_invocable_v<F&, const KernelInfo&> CustomOp& kernel(F make) {
     factory_ = [make = std::move(make)](const KernelInfo& info) -> Compute { return make(info); };

@@ -178,8 +178,8 @@ KernelContext::RawInput KernelContext::input_data(std::size_t index, ElementType
 }
 void* KernelContext::output_data(std::size_t index, ElementType expected, const Shape& shape) {
   OrtValue* value = nullptr;
-  check(api().KernelContext_GetOutput(context_, index, shape.dims().data(), shape.rank(), &value),
-        ("output " + std::to_string(index)).c_str());
+  if (OrtStatus* status = api().KernelContext_GetOutput(context_, index, shape.dims().data(), shape.rank(), &value))
+    check(status, ("output " + std::to_string(index)).c_str());  // the message is built only on error
   if (value == nullptr) throw Error("output " + std::to_string(index) + " is not produced by this node");
   const ElementType type = detail::tensor_ref(value, "KernelContext::output").type;
   if (type != expected) {
