@@ -26,6 +26,8 @@ namespace zrt {
 class IoBinding;
 class Lane;
 class LaneOptions;
+class ModelBuilder;
+class ModelEditor;
 
 // What the model declares for one input or output, cached at load.
 struct IoInfo {
@@ -143,6 +145,10 @@ class Session {
   static Session from_bytes(const Environment& env, std::span<const std::byte> model,
                             const SessionOptions& options = {});
   static Session from_bytes(std::span<const std::byte> model, const SessionOptions& options = {});
+  // From a model built in code (model_builder.hpp): no file, no protobuf. The builder
+  // may make any number of sessions; each keeps the builder's borrowed initializers alive.
+  static Session from_model(const Environment& env, const ModelBuilder& model, const SessionOptions& options = {});
+  static Session from_model(const ModelBuilder& model, const SessionOptions& options = {});
 
   // --- cached model I/O ---
   // Every method throws zrt::Error on a moved-from Session.
@@ -212,6 +218,7 @@ class Session {
   // The state; throws zrt::Error "`what`: the Session was moved from" when there is none.
   const State& live(const char* what) const;
   friend class PreparedRun;
+  friend class ModelEditor;  // wraps the session it finalizes
   void run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const;
   // One ORT Run of prepared arrays into `outputs` (slots reused where safe); `what`
   // names the zrt call in errors.

@@ -12,6 +12,8 @@
 #include "zrt/io_binding.hpp"
 #include "zrt/lane.hpp"
 #include "zrt/memory.hpp"
+#include "zrt/model_builder.hpp"
+#include "zrt/model_editor.hpp"
 #include "zrt/options_file.hpp"
 #include "zrt/pool.hpp"
 #include "zrt/prepared.hpp"

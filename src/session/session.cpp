@@ -257,6 +257,32 @@ void find_shared_symbols(Session::State& state) {
   }
 }
 
+// Reads (or re-reads) the session's I/O into `state`.
+void read_io(Session::State& state) {
+  OrtSession* session = state.session.get();
+  state.inputs.clear();
+  state.outputs.clear();
+  state.input_names.clear();
+  state.output_names.clear();
+  state.output_is_static_tensor.clear();
+  state.shared_symbols.clear();
+  const OrtApi& a = api();
+  std::size_t n_in = 0, n_out = 0;
+  check(a.SessionGetInputCount(session, &n_in));
+  check(a.SessionGetOutputCount(session, &n_out));
+  for (std::size_t i = 0; i < n_in; ++i) state.inputs.push_back(read_io_info(session, i, true));
+  for (std::size_t i = 0; i < n_out; ++i) state.outputs.push_back(read_io_info(session, i, false));
+  // Pointers into the names are taken once the vectors stop growing.
+  for (const IoInfo& info : state.inputs) state.input_names.push_back(info.name.c_str());
+  for (const IoInfo& info : state.outputs) {
+    state.output_names.push_back(info.name.c_str());
+    const bool reusable = info.kind == ValueKind::Tensor && info.static_element_count.has_value() &&
+                          info.element_type != ElementType::String;
+    state.output_is_static_tensor.push_back(reusable ? 1 : 0);
+  }
+  find_shared_symbols(state);
+}
+
 std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, const SessionOptions& options) {
   auto state = std::make_shared<Session::State>();
   state->environment = std::move(env);
@@ -267,23 +293,29 @@ std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, con
     state->prepacked_weights = std::make_shared<const PrepackedWeights>(*prepacked);
   }
   state->op_domains = options.op_domains();
-  const OrtApi& a = api();
-  std::size_t n_in = 0, n_out = 0;
-  check(a.SessionGetInputCount(session, &n_in));
-  check(a.SessionGetOutputCount(session, &n_out));
-  for (std::size_t i = 0; i < n_in; ++i) state->inputs.push_back(read_io_info(session, i, true));
-  for (std::size_t i = 0; i < n_out; ++i) state->outputs.push_back(read_io_info(session, i, false));
-  // Pointers into the names are taken once the vectors stop growing.
-  for (const IoInfo& info : state->inputs) state->input_names.push_back(info.name.c_str());
-  for (const IoInfo& info : state->outputs) {
-    state->output_names.push_back(info.name.c_str());
-    const bool reusable = info.kind == ValueKind::Tensor && info.static_element_count.has_value() &&
-                          info.element_type != ElementType::String;
-    state->output_is_static_tensor.push_back(reusable ? 1 : 0);
-  }
-  find_shared_symbols(*state);
+  read_io(*state);
   return state;
 }
+
+}  // namespace
+
+// ---- hooks for sessions made elsewhere (src/extend: models built or edited in code) ----
+namespace detail {
+SessionOptionsPtr build_session_options(const SessionOptions& options, const Environment& env) {
+  return build_options(options, env);
+}
+OrtSession* create_session(const Environment& env, const SessionOptions& options, const std::string& what,
+                           const MakeSession& make) {
+  return zrt::create_session(env, options, what, make);
+}
+std::shared_ptr<Session::State> make_session_state(Environment env, OrtSession* session,
+                                                   const SessionOptions& options) {
+  return finish(std::move(env), session, options);
+}
+void reread_io(Session::State& state) { read_io(state); }
+}  // namespace detail
+
+namespace {
 
 std::string join_names(const std::vector<IoInfo>& infos) {
   std::string s;

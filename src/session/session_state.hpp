@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,6 +47,20 @@ struct Session::State {
 };
 
 namespace detail {
+// For sessions made outside session.cpp (models built or edited in code): the same
+// options, creation and cached I/O as a Session from a file.
+// The ORT options for `options` (every SessionOptions setting applies).
+SessionOptionsPtr build_session_options(const SessionOptions& options, const Environment& env);
+// Creates an ORT session with make(ort_options, &session), explaining a refused CPU
+// fallback as a Session from a file does; `what` starts the error message.
+using MakeSession = std::function<OrtStatus*(const OrtSessionOptions*, OrtSession**)>;
+OrtSession* create_session(const Environment& env, const SessionOptions& options, const std::string& what,
+                           const MakeSession& make);
+// The state a Session shares: takes `session`, keeps what `options` lends ORT, caches I/O.
+std::shared_ptr<Session::State> make_session_state(Environment env, OrtSession* session, const SessionOptions& options);
+// Reads the session's inputs and outputs again (after a model edit changed them).
+void reread_io(Session::State& state);
+
 // Throws zrt::Error unless `value` fits model input `index` (kind, element type, rank, fixed dims).
 // Returns the tensor's data pointer (null for non-tensors), for alias checks.
 const void* check_input(const Session::State& state, std::size_t index, const Value& value);
