@@ -333,6 +333,22 @@ TEST(CustomOp, DefinitionErrors) {
   EXPECT_EQ(ops.size(), 0u);
 }
 
+TEST(CustomOp, ModelBuiltInCodeUsesTheOp) {
+  // Session::from_model takes another route when the options bring custom ops (ORT 1.29
+  // would not resolve their nodes): the result must be the same.
+  zrt::ModelBuilder model({{"", 21}, {"zrt.test", 1}});
+  model.input<float>("X", {2}).input<float>("B", {2}).output<float>("Y", {2});
+  model.node("Mul", {"X", "X"}, {"X2"});
+  model.node("AddOpt", {"X2", "B"}, {"Y"}).domain("zrt.test").name("add");
+  const Session session = Session::from_model(model, SessionOptions{}.op_domain(test_ops()));
+  EXPECT_EQ(run1(session, {{2, 3}, {1, 1}}, {2}), (std::vector<float>{5, 10}));
+  zrt::Lane lane = session.make_lane({{2}, {2}}, {{2}});
+  lane.input<float>(0)[0] = 4;
+  lane.input<float>(1)[0] = 0.5f;
+  lane.run();
+  EXPECT_EQ(lane.output<float>(0)[0], 16.5f);
+}
+
 // ---- op libraries -------------------------------------------------------------------------
 
 const char* const kLibraryModel = R"(<ir_version: 8, opset_import: ["" : 17, "zrt.test.lib" : 1]>

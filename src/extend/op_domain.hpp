@@ -3,9 +3,13 @@
 
 #include <onnxruntime_c_api.h>
 
+#include <cstddef>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "zrt/custom_op.hpp"
+#include "zrt/model_builder.hpp"
 #include "zrt/session_options.hpp"
 
 namespace zrt::detail {
@@ -16,4 +20,12 @@ void register_custom_ops(OrtSessionOptions* raw, const SessionOptions& options);
 // none), cleared. ORT 1.29 drops (and leaks) the status InferOutputShapeFn returns, so
 // zrt's trampoline records the error here and session creation throws it.
 std::string take_shape_inference_error();
+
+// True when `options` bring custom ops (domains, libraries or registration functions).
+bool has_custom_ops(const SessionOptions& options) noexcept;
+// A serialized ONNX model with these opset imports and an empty graph. ORT 1.29's
+// CreateSessionFromModel loads a built model before it registers the options' custom
+// ops (so their nodes do not resolve); a model-editor session over this empty model
+// registers them first, and the built model is applied to it instead.
+std::vector<std::byte> empty_model(std::span<const Opset> opsets);
 }  // namespace zrt::detail
