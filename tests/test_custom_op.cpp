@@ -120,6 +120,35 @@ TEST(CustomOp, VariadicInputs) {
   EXPECT_THROW(Session::from_bytes(one, SessionOptions{}.op_domain(test_ops())), zrt::Error);
 }
 
+TEST(CustomOp, VariadicOutputs) {
+  // Y_i = X * (i + 1) for as many outputs as the node has.
+  OpDomain ops("zrt.test");
+  ops.add(CustomOp("Multiples").input<float>().variadic_output<float>(1).compute([](KernelContext& k) {
+    const auto x = k.input<float>(0);
+    for (std::size_t n = 0; n < k.output_count(); ++n) {
+      auto y = k.output<float>(n, k.input_shape(0));
+      for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] * static_cast<float>(n + 1);
+    }
+  }));
+  const auto model = zrt::test::from_text(header() + R"(g (float[2] X) => (float[2] A, float[2] B, float[2] C) {
+  A, B, C = zrt.test.Multiples(X)
+})");
+  const Session session = Session::from_bytes(model, SessionOptions{}.op_domain(ops));
+  const std::vector<float> x{1, 2};
+  zrt::Outputs out = session.run({TensorView<const float>(x, {2})});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].data<float>()[1], 6.0f);
+  EXPECT_EQ(out[1].data<float>()[0], 2.0f);
+}
+
+TEST(CustomOp, MovedFromDomainStillNamesTheOps) {
+  OpDomain a = test_ops();
+  OpDomain b = std::move(a);
+  EXPECT_EQ(a.name(), "zrt.test");  // NOLINT(bugprone-use-after-move): the documented behaviour
+  EXPECT_EQ(b.size(), 3u);
+  EXPECT_EQ(a.size(), 3u);  // NOLINT(bugprone-use-after-move)
+}
+
 TEST(CustomOp, AttributesOfEveryKindAreReadOncePerNode) {
   struct Seen {
     float f = 0;

@@ -227,6 +227,15 @@ class CustomOp {
 class OpDomain {
  public:
   explicit OpDomain(std::string name);
+  // A move copies the handle, so a moved-from OpDomain still names the same ops.
+  OpDomain(const OpDomain&) = default;
+  OpDomain& operator=(const OpDomain&) = default;
+  OpDomain(OpDomain&& other) noexcept : state_(other.state_) {}
+  OpDomain& operator=(OpDomain&& other) noexcept {
+    state_ = other.state_;
+    return *this;
+  }
+  ~OpDomain() = default;
   // Checks the definition (a kernel, a variadic port only last) and adds it. Add every
   // op before the first session is made with the domain.
   OpDomain& add(CustomOp op);
