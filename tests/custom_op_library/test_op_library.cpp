@@ -58,16 +58,27 @@ OrtCustomOp make_negate() {
   return op;
 }
 
+// The op and domain live as long as the library (ORT unloads it after the last session
+// that uses it); the domain is released when the library is unloaded.
+struct Domain {
+  OrtCustomOpDomain* handle = nullptr;
+  Domain() = default;
+  Domain(const Domain&) = delete;
+  Domain& operator=(const Domain&) = delete;
+  ~Domain() {
+    if (handle != nullptr) g_api->ReleaseCustomOpDomain(handle);
+  }
+};
+
 OrtStatus* register_ops(OrtSessionOptions* options, const OrtApiBase* base) {
   g_api = base->GetApi(ORT_API_VERSION);
-  // The op and domain live as long as the library; ORT unloads it after the last session.
   static OrtCustomOp negate = make_negate();
-  static OrtCustomOpDomain* domain = nullptr;
-  if (domain == nullptr) {
-    if (OrtStatus* s = g_api->CreateCustomOpDomain("zrt.test.lib", &domain)) return s;
-    if (OrtStatus* s = g_api->CustomOpDomain_Add(domain, &negate)) return s;
+  static Domain domain;
+  if (domain.handle == nullptr) {
+    if (OrtStatus* s = g_api->CreateCustomOpDomain("zrt.test.lib", &domain.handle)) return s;
+    if (OrtStatus* s = g_api->CustomOpDomain_Add(domain.handle, &negate)) return s;
   }
-  return g_api->AddCustomOpDomain(options, domain);
+  return g_api->AddCustomOpDomain(options, domain.handle);
 }
 
 }  // namespace
