@@ -2,12 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "zrt/custom_op.hpp"
 #include "zrt/devices.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/prepacked_weights.hpp"
@@ -191,6 +193,27 @@ class SessionOptions {
   }
   const DeviceSelector* device_selector() const noexcept { return device_selector_.get(); }
 
+  // Custom operators (custom_op.hpp): a domain of ops defined in C++; sessions keep it
+  // alive. op_library loads a shared library and calls its RegisterCustomOps (ORT's
+  // RegisterCustomOpsLibrary_V2; ORT unloads it after the last session). op_registration
+  // calls a function of that signature found in the process by name (a library the
+  // program links or has loaded).
+  SessionOptions& op_domain(OpDomain domain) {
+    op_domains_.push_back(std::move(domain));
+    return *this;
+  }
+  const std::vector<OpDomain>& op_domains() const noexcept { return op_domains_; }
+  SessionOptions& op_library(std::filesystem::path path) {
+    op_libraries_.push_back(std::move(path));
+    return *this;
+  }
+  const std::vector<std::filesystem::path>& op_libraries() const noexcept { return op_libraries_; }
+  SessionOptions& op_registration(std::string function_name) {
+    op_registrations_.push_back(std::move(function_name));
+    return *this;
+  }
+  const std::vector<std::string>& op_registrations() const noexcept { return op_registrations_; }
+
  private:
   OptimizationLevel optimization_level_{OptimizationLevel::All};
   int intra_op_threads_{0};
@@ -217,6 +240,9 @@ class SessionOptions {
   std::vector<DeviceProvider> device_providers_;
   std::optional<DevicePolicy> device_policy_;
   std::shared_ptr<const DeviceSelector> device_selector_;  // shared: ORT calls it during creation
+  std::vector<OpDomain> op_domains_;
+  std::vector<std::filesystem::path> op_libraries_;
+  std::vector<std::string> op_registrations_;
 };
 
 }  // namespace zrt

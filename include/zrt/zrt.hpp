@@ -4,6 +4,7 @@
 #include "zrt/async.hpp"
 #include "zrt/batcher.hpp"
 #include "zrt/buffer.hpp"
+#include "zrt/custom_op.hpp"
 #include "zrt/devices.hpp"
 #include "zrt/element.hpp"
 #include "zrt/environment.hpp"

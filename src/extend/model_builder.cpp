@@ -6,9 +6,11 @@
 #include <set>
 
 #include "extend/model_editor_detail.hpp"
+#include "extend/op_domain.hpp"
 #include "ort/api.hpp"
 #include "session/session_state.hpp"
 #include "zrt/buffer.hpp"
+#include "zrt/model_editor.hpp"
 #include "zrt/session.hpp"
 
 namespace zrt {
@@ -468,6 +470,11 @@ Session Session::from_model(const Environment& env, const ModelBuilder& model, c
     throw Error(std::string(what) +
                 ": SessionOptions.prepacked_weights cannot apply (ORT makes sessions from built models without a "
                 "prepacked-weights container)");
+  }
+  if (detail::has_custom_ops(options)) {  // see detail::empty_model (ORT 1.29 registers custom ops too late)
+    ModelEditor editor = ModelEditor::from_bytes(env, detail::empty_model(model.opsets()), options);
+    editor.apply(model);
+    return std::move(editor).finalize();
   }
   std::vector<std::shared_ptr<const void>> owners;
   const detail::ModelPtr ort_model = detail::ModelBuilderAccess::to_ort(model, what, true, owners);

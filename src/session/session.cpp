@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "extend/op_domain.hpp"
 #include "ort/api.hpp"
 #include "session/provider_append.hpp"
 #include "session/session_state.hpp"
@@ -144,6 +145,7 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
   for (const auto& [key, value] : o.config_entries()) {
     check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
   }
+  detail::register_custom_ops(raw, o);
   return options;
 }
 
@@ -154,7 +156,13 @@ template <typename Make>
 OrtSession* create_session(const Environment& env, const SessionOptions& options, const std::string& what, Make make) {
   const auto ort_options = build_options(options, env);
   OrtSession* session = nullptr;
+  (void)detail::take_shape_inference_error();  // none left from an earlier creation on this thread
   OrtStatus* status = make(ort_options.get(), &session);
+  if (std::string inference = detail::take_shape_inference_error(); !inference.empty()) {
+    if (status != nullptr) api().ReleaseStatus(status);
+    if (session != nullptr) api().ReleaseSession(session);
+    throw Error(ErrorCode::Fail, what + ": " + inference);
+  }
   if (status != nullptr && options.cpu_fallback() == false &&
       std::string(api().GetErrorMessage(status)).find("fallback to CPU EP has been explicitly disabled") !=
           std::string::npos) {
@@ -284,6 +292,7 @@ std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, con
   if (const PrepackedWeights* prepacked = options.prepacked_weights()) {
     state->prepacked_weights = std::make_shared<const PrepackedWeights>(*prepacked);
   }
+  state->op_domains = options.op_domains();
   read_io(*state);
   return state;
 }

@@ -43,6 +43,7 @@ struct Session::State {
   // shared prepacked-weights container.
   std::vector<std::shared_ptr<const void>> initializer_owners;
   std::shared_ptr<const PrepackedWeights> prepacked_weights;
+  std::vector<OpDomain> op_domains;  // ORT calls into their ops for the session's life
 };
 
 namespace detail {
