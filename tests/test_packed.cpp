@@ -124,6 +124,21 @@ TEST(Packed, ValuePackedCopyAndUnpacked) {
       ErrorCode::InvalidArgument, {"int4", "[2,2]", "got 5 values, expected 4"}));
 }
 
+// ORT 1.29 takes ONNX's numbers for uint2, int2 and float8e8m0 (25, 26, 24) but reports
+// its own enum's (24, 25, 26): zrt maps them back, so each type reads as itself.
+TEST(Packed, TwoBitTensorsKeepTheirElementType) {
+  const Value u = Value::packed_copy<UInt2>(std::vector<UInt2>{3, 0, 1, 2, 3}, {5});
+  EXPECT_EQ(u.element_type(), ElementType::UInt2);
+  EXPECT_EQ(u.bytes().size(), 2u);
+  EXPECT_EQ(u.unpacked<UInt2>(), (std::vector<UInt2>{3, 0, 1, 2, 3}));
+  const Value s = Value::packed_copy<Int2>(std::vector<Int2>{-2, 1}, {2});
+  EXPECT_EQ(s.element_type(), ElementType::Int2);
+  EXPECT_EQ(s.unpacked<Int2>(), (std::vector<Int2>{-2, 1}));
+  const Value f = Value::packed_copy<Float4E2M1>(std::vector<Float4E2M1>{Float4E2M1(3.0f)}, {1});
+  EXPECT_EQ(f.element_type(), ElementType::Float4E2M1);
+  EXPECT_EQ(f.unpacked<Float4E2M1>()[0].to_float(), 3.0f);
+}
+
 // int4 in and out of ORT's kernels: DequantizeLinear reads packed int4, QuantizeLinear writes it.
 TEST(Packed, Int4ThroughDequantizeAndQuantizeLinear) {
   const Session dequantize = Session::from_bytes(zrt::test::dequantize(ElementType::Int4));
