@@ -65,10 +65,10 @@ std::string sequence_empty_model(ElementType element) {
   return model;
 }
 
-constexpr std::size_t kElementTypes = static_cast<std::size_t>(ElementType::Int2) + 1;
+constexpr std::size_t kElementTypes = static_cast<std::size_t>(ElementType::Int2) + 1;  // the highest number
 
-// Process-lifetime cache (never destroyed, like cpu_memory_info): sessions outliving
-// static destruction order questions. Each session runs on the calling thread only.
+// Kept for the process and never destroyed (like cpu_memory_info), so no value made at
+// exit finds its session gone. One intra-op thread: a run makes one empty sequence.
 struct EmptySequenceSessions {
   Environment environment = Environment::default_environment();
   std::mutex mutex;
