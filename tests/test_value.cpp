@@ -2,13 +2,16 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "models/models.hpp"
 #include "test_util.hpp"
 #include "zrt/memory.hpp"
 #include "zrt/session.hpp"
@@ -315,7 +318,51 @@ TEST(Value, SequenceOfTensors) {
   EXPECT_NE(seq.describe().find("seq"), std::string::npos) << seq.describe();
   // The elements were copied: the originals are untouched and still owned here.
   EXPECT_EQ(elements[1].element_count(), 3u);
-  EXPECT_TRUE(throws_error([&] { (void)Value::sequence({}); }, ErrorCode::InvalidArgument, {"empty"}));
+  EXPECT_TRUE(throws_error([&] { (void)Value::sequence({}); }, ErrorCode::InvalidArgument, {"empty_sequence"}));
+}
+
+TEST(Value, EmptySequence) {
+  for (const ElementType type : {ElementType::Float, ElementType::Int64, ElementType::String, ElementType::Bool}) {
+    const Value seq = Value::empty_sequence(type);
+    ASSERT_FALSE(seq.empty());
+    EXPECT_EQ(seq.kind(), ValueKind::Sequence);
+    EXPECT_EQ(seq.sequence_size(), 0u);
+    EXPECT_EQ(seq.describe(), "seq(tensor(" + std::string(zrt::to_string(type)) + "))[0]");
+    EXPECT_TRUE(throws_error([&] { (void)seq.sequence_at(0); }, ErrorCode::InvalidArgument, {"0", "out of range"}));
+  }
+  EXPECT_TRUE(throws_error([] { (void)Value::empty_sequence(ElementType::Undefined); }, ErrorCode::InvalidArgument,
+                           {"Value::empty_sequence", "not a tensor element type"}));
+}
+
+// The cached SequenceEmpty sessions are made once and shared by every thread.
+TEST(Value, EmptySequenceFromManyThreads) {
+  std::vector<std::thread> threads;
+  std::atomic<int> made{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&made] {
+      for (int i = 0; i < 20; ++i) {
+        const Value seq = Value::empty_sequence(i % 2 == 0 ? ElementType::Float : ElementType::Double);
+        if (seq.kind() == ValueKind::Sequence && seq.sequence_size() == 0) ++made;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(made.load(), 80);
+}
+
+// An empty sequence is a run input: SequenceInsert appends x, SequenceLength counts.
+TEST(Value, EmptySequenceAsRunInput) {
+  const zrt::Session session = zrt::Session::from_bytes(zrt::test::sequence_insert());
+  const Value empty = Value::empty_sequence(ElementType::Float);
+  const std::vector<float> x{1, 2};
+  zrt::Outputs out = session.run({zrt::Input(empty), zrt::Input(TensorView<const float>(x, {2}))});
+  EXPECT_EQ(out.at("n").data<std::int64_t>()[0], 1);
+  const Value& grown = out.at("grown");
+  ASSERT_EQ(grown.sequence_size(), 1u);
+  EXPECT_EQ(zrt::test::to_vector(grown.sequence_at(0).data<float>()), x);
+  // The element type is checked by ORT against the model's: seq(tensor(int64)) is refused.
+  const Value wrong = Value::empty_sequence(ElementType::Int64);
+  EXPECT_THROW((void)session.run({zrt::Input(wrong), zrt::Input(TensorView<const float>(x, {2}))}), zrt::Error);
 }
 
 TEST(Value, MapOfInt64ToFloat) {
@@ -327,6 +374,21 @@ TEST(Value, MapOfInt64ToFloat) {
   EXPECT_EQ(zrt::test::to_vector(map.map_values().data<float>()), (std::vector<float>{0.5f, 1.5f, 2.5f}));
   EXPECT_TRUE(throws_error([&] { (void)map.sequence_size(); }, ErrorCode::InvalidArgument, {"map", "sequence"}));
   EXPECT_TRUE(throws_error([&] { (void)Value::map(Value(), values); }, ErrorCode::InvalidArgument, {"empty"}));
+}
+
+// A map is a run input: DictVectorizer places each key's value in the vocabulary's order.
+TEST(Value, MapAsRunInput) {
+  const zrt::Session session = zrt::Session::from_bytes(zrt::test::dict_vectorizer());
+  const Value map = Value::map(Value::tensor_copy<std::int64_t>(std::vector<std::int64_t>{3, 1}, {2}),
+                               Value::tensor_copy<float>(std::vector<float>{7.5f, -2}, {2}));
+  zrt::Outputs out = session.run({zrt::Input(map)});
+  const Value& vector = out.at("vector");
+  EXPECT_EQ(vector.shape(), (Shape{1, 3}));
+  EXPECT_EQ(zrt::test::to_vector(vector.data<float>()), (std::vector<float>{-2, 0, 7.5f}));
+  // A map of the wrong key type is refused by ORT, naming the input.
+  const Value strings_map = Value::map(Value::strings(std::vector<std::string>{"a"}, {1}),
+                                       Value::tensor_copy<float>(std::vector<float>{1}, {1}));
+  EXPECT_THROW((void)session.run({zrt::Input(strings_map)}), zrt::Error);
 }
 
 TEST(Value, SequenceOfMaps) {

@@ -106,6 +106,10 @@ using Float8E4M3FN = Float8<ElementType::Float8E4M3FN>;
 using Float8E4M3FNUZ = Float8<ElementType::Float8E4M3FNUZ>;
 using Float8E5M2 = Float8<ElementType::Float8E5M2>;
 using Float8E5M2FNUZ = Float8<ElementType::Float8E5M2FNUZ>;
+// float8 e8m0: an exponent only, the value 2^(bits - 127); 0xff is NaN (MX block scales).
+using Float8E8M0 = Float8<ElementType::Float8E8M0>;
+float to_float(Float8E8M0 value) noexcept;  // src/values/packed.cpp
+// The sub-byte types (int4, uint4, float4e2m1, int2, uint2) are in zrt/packed.hpp.
 
 // element_type_of<T>: the ElementType of a C++ element type (compile-time).
 template <typename T>
@@ -134,6 +138,7 @@ ZRT_ELEMENT_TYPE_OF(Float8E4M3FN, Float8E4M3FN);
 ZRT_ELEMENT_TYPE_OF(Float8E4M3FNUZ, Float8E4M3FNUZ);
 ZRT_ELEMENT_TYPE_OF(Float8E5M2, Float8E5M2);
 ZRT_ELEMENT_TYPE_OF(Float8E5M2FNUZ, Float8E5M2FNUZ);
+ZRT_ELEMENT_TYPE_OF(Float8E8M0, Float8E8M0);
 #undef ZRT_ELEMENT_TYPE_OF
 
 template <typename T>

@@ -40,6 +40,7 @@ struct IoInfo {
   std::vector<std::string> symbolic_dims;           // per dim; "" where none
   std::optional<std::size_t> static_element_count;  // set when every dim is fixed
   std::string type;                                 // "tensor(float)", "seq(tensor(int64))", ...
+  TypeInfo type_info;                               // the same type, structured: kinds, element types, nesting
 
   // "x: tensor(float)[batch,3,224,224]"
   std::string to_string() const;

@@ -12,26 +12,20 @@
 
 #include "zrt/element.hpp"
 #include "zrt/memory.hpp"
+#include "zrt/packed.hpp"
 #include "zrt/shape.hpp"
+#include "zrt/type_info.hpp"
+#include "zrt/value_kind.hpp"
 
 struct OrtValue;
 
 namespace zrt {
 
-enum class ValueKind : int {
-  Unknown = 0,
-  Tensor = 1,
-  Sequence = 2,
-  Map = 3,
-  Opaque = 4,
-  SparseTensor = 5,
-  Optional = 6
-};
-const char* to_string(ValueKind kind) noexcept;
-
 namespace detail {
 // Throws zrt::Error unless `count` elements fill `shape` exactly and data is non-null when count > 0.
 void check_view(const void* data, std::size_t count, const Shape& shape, ElementType type);
+// Throws zrt::Error unless `count` packed values fill `shape` exactly.
+void check_packed_count(std::size_t count, const Shape& shape, ElementType type);
 }  // namespace detail
 
 // Zero-copy view of caller memory as a tensor. T may be const (read-only input).
@@ -91,14 +85,24 @@ class Value {
     return tensor_copy_bytes(element_type_of<T>, std::as_bytes(data), shape);
   }
   static Value tensor_copy_bytes(ElementType type, std::span<const std::byte> bytes, const Shape& shape);
+  // Packs sub-byte values (int4, uint4, float4e2m1, int2, uint2) into a tensor ORT allocates.
+  template <PackedElement P>
+  static Value packed_copy(std::span<const P> values, const Shape& shape) {
+    detail::check_packed_count(values.size(), shape, P::type);
+    return tensor_copy_bytes(P::type, pack(values), shape);
+  }
   // A tensor allocated by ORT's default CPU allocator (zero-filled), or by `allocator`,
   // which must outlive the value (ORT frees the tensor through it).
   static Value allocate(ElementType type, const Shape& shape);
   static Value allocate(ElementType type, const Shape& shape, Allocator& allocator);
   // A string tensor holding copies of `strings`.
   static Value strings(std::span<const std::string> strings, const Shape& shape);
-  // A sequence of tensors (or of maps); ORT copies the elements.
+  // A sequence of tensors (or of maps); ORT copies the elements. At least one element:
+  // an empty sequence needs its element type, so it is made by empty_sequence.
   static Value sequence(std::span<const Value> elements);
+  // An empty seq(tensor(element)). ORT's C API has no call for it, so zrt runs a one-node
+  // SequenceEmpty model (made once per element type, on first use) that returns one.
+  static Value empty_sequence(ElementType element);
   // A map from a 1-D keys tensor to a 1-D values tensor of the same length.
   static Value map(const Value& keys, const Value& values);
 
@@ -115,6 +119,8 @@ class Value {
   MemoryInfo memory_info() const;     // tensors only
   // "tensor(float)[1,3]", "seq", "map(int64,float)", ... for messages and the CLI.
   std::string describe() const;
+  // The value's structured type (a sequence's element type, a map's key and value types).
+  TypeInfo type_info() const;
 
   // Typed access; throws zrt::Error naming both types when T does not match.
   template <Element T>
@@ -124,6 +130,12 @@ class Value {
   template <Element T>
   std::span<T> mutable_data() {
     return {static_cast<T*>(const_cast<void*>(checked_data(element_type_of<T>))), element_count()};
+  }
+  // A sub-byte tensor's values, unpacked; throws zrt::Error naming both types when P does not match.
+  template <PackedElement P>
+  std::vector<P> unpacked() const {
+    check_element_type(P::type, "Value::unpacked");
+    return unpack<P>(bytes(), element_count());
   }
   // Raw bytes of a numeric tensor (any element type, float8 and sub-byte included).
   std::span<const std::byte> bytes() const;
@@ -144,6 +156,7 @@ class Value {
  private:
   explicit Value(OrtValue* value) noexcept : handle_(value) {}
   const void* checked_data(ElementType expected) const;
+  void check_element_type(ElementType expected, const char* what) const;
   OrtValue* handle_ = nullptr;
 };
 

@@ -68,7 +68,7 @@ TensorRef tensor_ref(const OrtValue* value, const char* what) {
   const std::int64_t* dims = nullptr;
   std::size_t rank = 0;
   check(api().GetTensorElementTypeAndShapeDataReference(value, &type, &dims, &rank), what);
-  return {static_cast<ElementType>(type), {dims, rank}};
+  return {from_ort(type), {dims, rank}};
 }
 
 ValueKind to_value_kind(ONNXType type) noexcept {
@@ -80,51 +80,6 @@ ValueKind to_value_kind(ONNXType type) noexcept {
     case ONNX_TYPE_SPARSETENSOR: return ValueKind::SparseTensor;
     case ONNX_TYPE_OPTIONAL: return ValueKind::Optional;
     default: return ValueKind::Unknown;
-  }
-}
-
-std::string describe_type(const OrtTypeInfo* info) {
-  const OrtApi& a = api();
-  ONNXType type = ONNX_TYPE_UNKNOWN;
-  check(a.GetOnnxTypeFromTypeInfo(info, &type));
-  switch (type) {
-    case ONNX_TYPE_TENSOR:
-    case ONNX_TYPE_SPARSETENSOR: {
-      const OrtTensorTypeAndShapeInfo* tensor = nullptr;
-      check(a.CastTypeInfoToTensorInfo(info, &tensor));
-      ONNXTensorElementDataType element = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-      if (tensor != nullptr) check(a.GetTensorElementType(tensor, &element));
-      return std::string(type == ONNX_TYPE_TENSOR ? "tensor(" : "sparse_tensor(") +
-             std::string(to_string(static_cast<ElementType>(element))) + ")";
-    }
-    case ONNX_TYPE_SEQUENCE: {
-      const OrtSequenceTypeInfo* seq = nullptr;
-      check(a.CastTypeInfoToSequenceTypeInfo(info, &seq));
-      OrtTypeInfo* element = nullptr;
-      check(a.GetSequenceElementType(seq, &element));
-      TypeInfoPtr owned(element);
-      return "seq(" + describe_type(element) + ")";
-    }
-    case ONNX_TYPE_MAP: {
-      const OrtMapTypeInfo* map = nullptr;
-      check(a.CastTypeInfoToMapTypeInfo(info, &map));
-      ONNXTensorElementDataType key = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-      check(a.GetMapKeyType(map, &key));
-      OrtTypeInfo* value = nullptr;
-      check(a.GetMapValueType(map, &value));
-      TypeInfoPtr owned(value);
-      return "map(" + std::string(to_string(static_cast<ElementType>(key))) + "," + describe_type(value) + ")";
-    }
-    case ONNX_TYPE_OPTIONAL: {
-      const OrtOptionalTypeInfo* opt = nullptr;
-      check(a.CastTypeInfoToOptionalTypeInfo(info, &opt));
-      OrtTypeInfo* contained = nullptr;
-      check(a.GetOptionalContainedTypeInfo(opt, &contained));
-      TypeInfoPtr owned(contained);
-      return "optional(" + describe_type(contained) + ")";
-    }
-    case ONNX_TYPE_OPAQUE: return "opaque";
-    default: return "unknown";
   }
 }
 

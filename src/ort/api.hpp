@@ -11,6 +11,7 @@
 
 #include "zrt/element.hpp"
 #include "zrt/error.hpp"
+#include "zrt/type_info.hpp"
 #include "zrt/value.hpp"
 
 namespace zrt::detail {
@@ -86,10 +87,26 @@ struct TensorRef {
 };
 TensorRef tensor_ref(const OrtValue* value, const char* what);
 
+// The ElementType of an element type ORT reports. ORT 1.29 takes ONNX's numbering when
+// it makes a tensor (float8e8m0 = 24, uint2 = 25, int2 = 26) but reports its own C enum,
+// which orders the last three differently (uint2 = 24, int2 = 25, float8e8m0 = 26); the
+// rest agree. So zrt passes ElementType as is and maps what ORT reports through here.
+constexpr ElementType from_ort(ONNXTensorElementDataType type) noexcept {
+  switch (static_cast<int>(type)) {
+    case 24: return ElementType::UInt2;
+    case 25: return ElementType::Int2;
+    case 26: return ElementType::Float8E8M0;
+    default: return static_cast<ElementType>(type);
+  }
+}
+
 // ValueKind of an ONNXType.
 ValueKind to_value_kind(ONNXType type) noexcept;
 
-// "tensor(float)", "seq(tensor(int64))", "map(string,tensor(float))", "optional(...)".
+// The structured type of an ORT type info, nested types read recursively
+// (src/values/type_info.cpp), and its text: "tensor(float)", "seq(tensor(int64))",
+// "map(string,tensor(float))", "optional(...)".
+TypeInfo read_type_info(const OrtTypeInfo* info);
 std::string describe_type(const OrtTypeInfo* info);
 
 }  // namespace zrt::detail

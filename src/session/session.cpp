@@ -200,7 +200,8 @@ IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
   ONNXType onnx_type = ONNX_TYPE_UNKNOWN;
   check(a.GetOnnxTypeFromTypeInfo(raw, &onnx_type));
   info.kind = detail::to_value_kind(onnx_type);
-  info.type = detail::describe_type(raw);
+  info.type_info = detail::read_type_info(raw);
+  info.type = info.type_info.to_string();
   const OrtTypeInfo* tensor_type = raw;
   detail::TypeInfoPtr contained;
   if (onnx_type == ONNX_TYPE_OPTIONAL) {  // optional(tensor(T)): describe the tensor it may hold
@@ -220,7 +221,7 @@ IoInfo read_io_info(OrtSession* session, std::size_t index, bool input) {
     check(a.CastTypeInfoToTensorInfo(tensor_type, &tensor));
     ONNXTensorElementDataType element = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
     check(a.GetTensorElementType(tensor, &element));
-    info.element_type = static_cast<ElementType>(element);
+    info.element_type = detail::from_ort(element);
     info.has_shape = a.TensorTypeAndShape_HasShape(tensor);
     std::size_t rank = 0;
     check(a.GetDimensionsCount(tensor, &rank));
@@ -436,7 +437,7 @@ const void* check_input(const Session::State& state, std::size_t index, const Va
     if (OrtStatus* not_a_tensor = a.GetTensorElementTypeAndShapeDataReference(value.handle(), &type, &dims, &rank)) {
       a.ReleaseStatus(not_a_tensor);  // a sequence or map: the kind check below names it
     } else {
-      check_input(state, index, static_cast<ElementType>(type), {dims, rank});
+      check_input(state, index, detail::from_ort(type), {dims, rank});
       const void* data = nullptr;
       check(a.GetTensorData(value.handle(), &data));
       return data;

@@ -40,6 +40,14 @@ void check_view(const void* data, std::size_t count, const Shape& shape, Element
   }
 }
 
+void check_packed_count(std::size_t count, const Shape& shape, ElementType type) {
+  if (!shape.is_static()) throw Error("Value::packed_copy of shape " + shape.to_string() + ": free dims (-1)");
+  if (count != shape.element_count()) {
+    throw Error("Value::packed_copy<" + std::string(to_string(type)) + "> of shape " + shape.to_string() + ": got " +
+                std::to_string(count) + " values, expected " + std::to_string(shape.element_count()));
+  }
+}
+
 const OrtMemoryInfo* cpu_memory_info() {
   static const OrtMemoryInfo* const info = [] {
     ensure_environment();  // tensors over caller memory fail (and ORT logs) on bad sizes
@@ -150,7 +158,8 @@ Value Value::strings(std::span<const std::string> strings, const Shape& shape) {
 }
 
 Value Value::sequence(std::span<const Value> elements) {
-  if (elements.empty()) throw Error("Value::sequence: ORT cannot build an empty sequence value");
+  if (elements.empty())
+    throw Error("Value::sequence: no elements; an empty sequence needs its element type: use Value::empty_sequence");
   std::vector<const OrtValue*> handles;
   handles.reserve(elements.size());
   for (const Value& e : elements) {
@@ -240,6 +249,14 @@ std::string Value::describe() const {
   return text;
 }
 
+TypeInfo Value::type_info() const {
+  if (handle_ == nullptr) throw Error("Value::type_info: the value is empty");
+  OrtTypeInfo* info = nullptr;
+  check(api().GetTypeInfo(handle_, &info), "Value::type_info");
+  const detail::TypeInfoPtr owned(info);
+  return detail::read_type_info(info);
+}
+
 namespace {
 
 // Device memory (a WebGPU buffer, CUDA memory) is not a host pointer: reading it would
@@ -256,14 +273,18 @@ void require_host(const OrtValue* value, const char* what) {
 
 }  // namespace
 
-const void* Value::checked_data(ElementType expected) const {
-  require_kind(*this, ValueKind::Tensor, "Value::data");
-  require_host(handle_, "Value::data");
-  const ElementType actual = detail::tensor_ref(handle_, "Value::data").type;
+void Value::check_element_type(ElementType expected, const char* what) const {
+  require_kind(*this, ValueKind::Tensor, what);
+  const ElementType actual = detail::tensor_ref(handle_, what).type;
   if (actual != expected) {
-    throw Error("Value::data<" + std::string(to_string(expected)) + ">: the tensor holds " +
+    throw Error(std::string(what) + "<" + std::string(to_string(expected)) + ">: the tensor holds " +
                 std::string(to_string(actual)) + " elements, not " + std::string(to_string(expected)));
   }
+}
+
+const void* Value::checked_data(ElementType expected) const {
+  check_element_type(expected, "Value::data");
+  require_host(handle_, "Value::data");
   void* data = nullptr;
   check(api().GetTensorMutableData(handle_, &data), "Value::data");
   return data;

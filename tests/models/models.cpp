@@ -336,6 +336,85 @@ Bytes optional_input() {
   return serialize(model);
 }
 
+Bytes sequence_insert() {
+  onnx::ModelProto model = parse(header() +
+                                 "sequence_insert (float s, float[2] x) => (float grown, int64 n) {\n"
+                                 "  grown = SequenceInsert(s, x)\n"
+                                 "  n = SequenceLength(grown)\n"
+                                 "}\n");
+  set_input_type(model, 0, "seq(float[])");
+  set_output_type(model, 0, "seq(float[])");
+  return serialize(model);
+}
+
+Bytes dict_vectorizer() {
+  onnx::ModelProto model = parse(header(kIrVersion, kOpset, "\"ai.onnx.ml\" : 3") +
+                                 "dict_vectorizer (float dict) => (float[1,3] vector) {\n"
+                                 "  vector = ai.onnx.ml.DictVectorizer <int64_vocabulary = [1, 2, 3]> (dict)\n"
+                                 "}\n");
+  set_input_type(model, 0, "map(int64, float[])");
+  return serialize(model);
+}
+
+namespace {
+
+void set_elem_type(onnx::ValueInfoProto& info, ElementType type) {
+  info.mutable_type()->mutable_tensor_type()->set_elem_type(static_cast<int>(type));
+}
+
+// The 1.12 parser has no sparse_tensor types: a sparse float[rows, cols] is set here.
+void set_sparse_float(onnx::ValueInfoProto& info, std::int64_t rows, std::int64_t cols) {
+  onnx::TypeProto type;
+  auto* sparse = type.mutable_sparse_tensor_type();
+  sparse->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+  sparse->mutable_shape()->add_dim()->set_dim_value(rows);
+  sparse->mutable_shape()->add_dim()->set_dim_value(cols);
+  *info.mutable_type() = type;
+}
+
+}  // namespace
+
+// The 1.12 parser knows no int4: the packed types are declared uint8 and retyped.
+Bytes dequantize(ElementType packed) {
+  onnx::ModelProto model = parse(header(kIrVersion, 21) +
+                                 "dequantize (uint8[6] x, float scale) => (float[6] y) {\n"
+                                 "  y = DequantizeLinear(x, scale)\n"
+                                 "}\n");
+  set_elem_type(*model.mutable_graph()->mutable_input(0), packed);
+  return serialize(model);
+}
+
+Bytes quantize(ElementType packed) {
+  onnx::ModelProto model = parse(header(kIrVersion, 21) +
+                                 "quantize (float[6] x, float scale, uint8 zero_point) => (uint8[6] y) {\n"
+                                 "  y = QuantizeLinear(x, scale, zero_point)\n"
+                                 "}\n");
+  set_elem_type(*model.mutable_graph()->mutable_input(2), packed);
+  set_elem_type(*model.mutable_graph()->mutable_output(0), packed);
+  return serialize(model);
+}
+
+Bytes sparse_matmul() {
+  onnx::ModelProto model = parse(header(kIrVersion, kOpset, "\"com.microsoft\" : 1") +
+                                 "sparse_matmul (float a, float[4,2] b) => (float[3,2] y) {\n"
+                                 "  y = com.microsoft.SparseToDenseMatMul(a, b)\n"
+                                 "}\n");
+  set_sparse_float(*model.mutable_graph()->mutable_input(0), 3, 4);
+  return serialize(model);
+}
+
+Bytes sparse_passthrough() {
+  onnx::ModelProto model = parse(header() +
+                                 "sparse_passthrough (float a, float[1] x) => (float b, float[1] y) {\n"
+                                 "  y = Identity(x)\n"
+                                 "}\n");
+  set_sparse_float(*model.mutable_graph()->mutable_input(0), 3, 4);
+  onnx::ValueInfoProto& out = *model.mutable_graph()->mutable_output(0);
+  set_sparse_float(out, 3, 4);
+  out.set_name("a");  // the graph's input is its output too
+  return serialize(model);
+}
+
 Bytes zipmap() {
   onnx::ModelProto model = parse(header(kIrVersion, kOpset, "\"ai.onnx.ml\" : 3") +
                                  "zipmap (float[2,3] scores) => (float zipped) {\n"

@@ -114,6 +114,29 @@ Bytes zipmap();
 // changes the state: carry Y_h -> H to run a stream.
 Bytes gru();
 
+// ---- the rest of ORT's value surface (test_value, test_session, test_sparse) ----
+// Inputs "s" seq(tensor(float)), "x" float[2]; outputs "grown" = SequenceInsert(s, x)
+// seq(tensor(float)) and "n" = SequenceLength(grown) int64 scalar.
+Bytes sequence_insert();
+
+// A map input: "dict" map(int64, tensor(float)) -> DictVectorizer (ai.onnx.ml) with the
+// vocabulary {1, 2, 3} -> "vector" float[1,3], each key's value at its place (0 elsewhere).
+Bytes dict_vectorizer();
+
+// int4 end to end (opset 21): "dequantize" takes "x" of `packed` (Int4 or UInt4)[6] and
+// "scale" float scalar -> "y" = DequantizeLinear(x, scale) float[6]; "quantize" takes
+// "x" float[6], "scale" float scalar and "zero_point" `packed` scalar -> "y" =
+// QuantizeLinear(x, scale, zero_point) `packed`[6].
+Bytes dequantize(ElementType packed);
+Bytes quantize(ElementType packed);
+
+// Sparse inputs and outputs. sparse_matmul: "a" sparse_tensor(float)[3,4] and "b"
+// float[4,2] -> "y" = SparseToDenseMatMul(a, b) (com.microsoft) float[3,2].
+// sparse_passthrough: "a" sparse_tensor(float)[3,4] is also the output "a" (no op of
+// ORT's CPU kernels returns a sparse tensor); "x" float[1] -> "y" = Identity(x).
+Bytes sparse_matmul();
+Bytes sparse_passthrough();
+
 // A temporary folder removed (with its contents) when the object dies.
 class TempDir {
  public:

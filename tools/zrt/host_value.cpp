@@ -203,6 +203,11 @@ Value to_value(const HostValue& v) {
   switch (v.kind) {
     case HostValue::Kind::Tensor: return to_value(v.tensor);
     case HostValue::Kind::Sequence: {
+      if (v.elements.empty()) {
+        if (v.element_type == ElementType::Undefined)
+          throw Error("an empty sequence whose element type is not known cannot be made into a zrt::Value");
+        return Value::empty_sequence(v.element_type);
+      }
       std::vector<Value> elements;
       elements.reserve(v.elements.size());
       for (const HostValue& e : v.elements) elements.push_back(to_value(e));

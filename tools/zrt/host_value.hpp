@@ -30,8 +30,11 @@ struct HostValue {
   Kind kind = Kind::None;
   HostTensor tensor;                // Tensor
   std::vector<HostValue> elements;  // Sequence
-  HostTensor keys;                  // Map: 1-D keys
-  HostTensor values;                // Map: 1-D values, same length
+  // Sequence of tensors: their element type, which an empty sequence needs to be made
+  // (Undefined when unknown; then an empty sequence cannot become a zrt::Value).
+  ElementType element_type = ElementType::Undefined;
+  HostTensor keys;    // Map: 1-D keys
+  HostTensor values;  // Map: 1-D values, same length
 
   static HostValue of(HostTensor t) {
     HostValue v;

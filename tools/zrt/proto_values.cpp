@@ -271,6 +271,9 @@ ProtoFile read_proto_file(const std::filesystem::path& path, const onnx::TypePro
       parse(proto);
       file.name = proto.name();
       file.value = sequence_from_proto(proto, what);
+      // The proto does not say an empty sequence's element type; the model's type does.
+      if (const onnx::TypeProto& element = type.sequence_type().elem_type(); element.has_tensor_type())
+        file.value.element_type = static_cast<ElementType>(element.tensor_type().elem_type());
       return file;
     }
     case onnx::TypeProto::kMapType: {
