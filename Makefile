@@ -85,8 +85,9 @@ test-asan: build-asan
 test-tsan: build-tsan
 	cd $(TSAN_DIR) && TSAN_OPTIONS=$(TSAN_OPTIONS) ctest -L concurrency --output-on-failure -j$(JOBS)
 
-# The benchmark: zrt bench (and --lanes 2) on the fixed model set of scripts/bench-models.py
-# and zrt tune on the MLP; writes BENCHMARKS.md (results in $(BUILD_DIR)/bench-results).
+# The benchmark: zrt bench (and --lanes 2) and zrt tune on the fixed model set of
+# scripts/bench-models.py, the replica RSS benchmark and the load sweep (zrt bench --load);
+# writes BENCHMARKS.md and docs/load.svg (results in $(BUILD_DIR)/bench-results).
 bench: build
 	scripts/bench-all.sh $(ZRT) $(BUILD_DIR)/bench-results BENCHMARKS.md
 
