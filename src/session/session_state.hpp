@@ -44,6 +44,10 @@ struct Session::State {
 };
 
 namespace detail {
+// The ORT session options for `options` (execution providers appended; devices taken
+// from `env`). Throws zrt::Error naming the option ORT refused.
+SessionOptionsPtr build_options(const SessionOptions& options, const Environment& env);
+
 // Throws zrt::Error unless `value` fits model input `index` (kind, element type, rank, fixed dims).
 // Returns the tensor's data pointer (null for non-tensors), for alias checks.
 const void* check_input(const Session::State& state, std::size_t index, const Value& value);
