@@ -196,9 +196,18 @@ TEST(LoraAdapter, PreparedRunsApplyTheirRunOptions) {
   zrt::PreparedRun prepared(session, {TensorView<const float>(kX, {2, 4})});
   prepared.run();
   EXPECT_EQ(zrt::test::to_vector(prepared.outputs()[0].data<float>()), kBase);
+  prepared.run();  // bound from here on (ORT's RunWithBinding)
+  EXPECT_EQ(zrt::test::to_vector(prepared.outputs()[0].data<float>()), kBase);
   prepared.run_options().activate(LoraAdapter(adapter_file("one.onnx_adapter")));
   prepared.run();
   EXPECT_EQ(zrt::test::to_vector(prepared.outputs()[0].data<float>()), kOne);
+  RunOptions two;
+  two.activate(LoraAdapter(adapter_file("two.onnx_adapter")));
+  prepared.run_with(two);
+  EXPECT_EQ(zrt::test::to_vector(prepared.outputs()[0].data<float>()), kTwo);
+  prepared.run_options().deactivate_adapters();
+  prepared.run();
+  EXPECT_EQ(zrt::test::to_vector(prepared.outputs()[0].data<float>()), kBase);
 }
 
 // Lanes run through an IoBinding, where ORT ignores RunOptions' adapters: the lane binds
