@@ -64,7 +64,13 @@ int compile_model(const CompileCommandOptions& opt) {
     how.external_initializers(file, threshold);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  compile(opt.model, so, opt.output, how);
+  try {
+    compile(opt.model, so, opt.output, how);
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    if (message.find("no node was compiled") == std::string::npos) throw;
+    throw Error(e.code(), message + "\n(zrt compile: --allow-uncompiled writes it uncompiled)");
+  }
   const auto t1 = std::chrono::steady_clock::now();
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(opt.output, ec);
