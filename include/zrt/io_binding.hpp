@@ -46,6 +46,7 @@ class IoBinding {
 
   void synchronize_inputs();
   void synchronize_outputs();
+  // Also unbinds LoRA adapter parameters bound by earlier runs (see Session::run_with).
   void clear_inputs();
   void clear_outputs();
 
@@ -73,11 +74,17 @@ class IoBinding {
   // into it (failing when the shape changes); binding it again lets ORT size it anew.
   void rebind_memory_outputs();
   void forget_memory_output(std::size_t index);
+  // ORT ignores RunOptions' LoRA adapters in binding runs: a run whose options carry
+  // another adapter set than the binding holds binds that set's parameters by name.
+  // ORT cannot unbind one input, so a set that drops a bound parameter throws (the lane
+  // clears and rebinds its inputs first).
+  void bind_adapters(const RunOptions* options);
   Session session_;
   OrtIoBinding* handle_ = nullptr;
   std::vector<std::pair<std::size_t, MemoryInfo>> memory_outputs_;
   std::vector<unsigned char> device_inputs_;                             // per input: the session wants device memory
   std::vector<std::pair<std::size_t, const OrtValue*>> host_to_device_;  // bound again before each run
+  std::shared_ptr<const RunOptions::AdapterSet> adapters_;               // whose parameters are bound
 };
 
 }  // namespace zrt

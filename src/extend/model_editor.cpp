@@ -106,7 +106,7 @@ ModelEditor& ModelEditor::apply(const ModelBuilder& changes) {
 Session ModelEditor::finalize() && {
   const char* what = "ModelEditor::finalize";
   const State& s = live(what);
-  const detail::SessionOptionsPtr ort_options = detail::build_session_options(s.options, s.session->environment);
+  const detail::SessionOptionsPtr ort_options = detail::build_options(s.options, s.session->environment);
   const PrepackedWeights* prepacked = s.options.prepacked_weights();
   check(detail::editor_api(what).FinalizeModelEditorSession(s.session->session.get(), ort_options.get(),
                                                             prepacked != nullptr ? prepacked->handle() : nullptr),

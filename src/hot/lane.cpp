@@ -113,6 +113,12 @@ struct Lane::State {
   void run(const RunOptions& options, bool sync) {
     IoBinding& binding = bindings[parity];
     if (rebind_inputs) bind_inputs(parity);
+    // Other LoRA adapters than last run: ORT cannot unbind the old parameters one by one,
+    // so the lane binds its inputs afresh (the run then binds the new set's parameters).
+    if (options.adapter_set() != binding.adapters_ && binding.adapters_) [[unlikely]] {
+      binding.clear_inputs();
+      bind_inputs(parity);
+    }
     if (sync) binding.synchronize_inputs();
     session.run_with(options, binding);
     if (sync) binding.synchronize_outputs();

@@ -25,6 +25,14 @@ void PreparedRun::run_with(const RunOptions& options) { run_impl(options); }
 
 void PreparedRun::run_impl(const RunOptions& options) {
   if (bound_) {
+    // Other LoRA adapters than the binding holds: bind the inputs afresh, as a Lane does
+    // (ORT cannot unbind the old parameters one by one).
+    if (options.adapter_set() != bound_->adapters_ && bound_->adapters_) [[unlikely]] {
+      bound_->clear_inputs();
+      for (std::size_t i = 0; i < values_.size(); ++i) {
+        bound_->bind_input_handle(i, values_[i], "PreparedRun: binding an input");
+      }
+    }
     try {
       session_.run_with(options, *bound_);
       return;

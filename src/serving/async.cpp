@@ -22,9 +22,13 @@ namespace detail {
 struct AsyncCall {
   std::shared_ptr<const Session::State> session;  // released on the reaper thread only
   std::shared_ptr<RunOptions> options;
-  PreparedInputs inputs;       // one ORT value per model input, in model order
-  std::vector<OrtValue*> out;  // ORT fills it; owned until moved into `outputs`
-  Outputs outputs;             // made for the session up front
+  PreparedInputs inputs;  // one ORT value per model input, in model order
+  // LoRA adapters (RunAsync ignores RunOptions' adapters): their parameters follow the
+  // model inputs in `inputs.values`, named in `names`; the set is kept for the run.
+  std::shared_ptr<const RunOptions::AdapterSet> adapters;
+  std::vector<const char*> names;  // empty: no adapters (the session's input names)
+  std::vector<OrtValue*> out;      // ORT fills it; owned until moved into `outputs`
+  Outputs outputs;                 // made for the session up front
   std::unique_ptr<AsyncCompletion> completion;
   // Release (start_async) / acquire (callback): the hand-over through ORT's queue is
   // invisible to ThreadSanitizer, which does see this pair.
@@ -211,6 +215,16 @@ AsyncCallPtr prepare_async(const Session& session, std::span<const Input> inputs
   // shape is copied into them, so the caller's TensorView and Input objects may go).
   checked([&] { call->inputs = detail::prepare_inputs(s, inputs, "run_async"); });
   call->session = state;
+  if (options && options->adapter_set()) {
+    call->adapters = options->adapter_set();
+    call->names = s.input_names;
+    for (const LoraAdapter& a : *call->adapters) {
+      for (const LoraAdapter::Parameter& p : a.parameters()) {
+        call->names.push_back(p.name.c_str());
+        call->inputs.values.push_back(p.value.handle());
+      }
+    }
+  }
   call->options = std::move(options);
   call->out.assign(s.outputs.size(), nullptr);
   call->outputs = session.make_outputs();
@@ -224,9 +238,9 @@ void start_async(AsyncCallPtr call, std::unique_ptr<AsyncCompletion> completion)
   c.completion = std::move(completion);
   const Session::State& s = *c.session;
   OrtSession* session = s.session.get();
-  const char* const* input_names = s.input_names.data();
+  const char* const* input_names = c.names.empty() ? s.input_names.data() : c.names.data();
   const char* const* output_names = s.output_names.data();
-  const OrtRunOptions* options = c.options ? c.options->handle() : nullptr;
+  const OrtRunOptions* options = c.options ? c.options->live_without_adapters("run_async") : nullptr;
   const OrtValue* const* values = c.inputs.values.data();
   const std::size_t n_in = c.inputs.values.size();
   OrtValue** out = c.out.data();

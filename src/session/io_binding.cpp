@@ -24,7 +24,8 @@ IoBinding::IoBinding(IoBinding&& other) noexcept
       handle_(std::exchange(other.handle_, nullptr)),
       memory_outputs_(std::move(other.memory_outputs_)),
       device_inputs_(std::move(other.device_inputs_)),
-      host_to_device_(std::move(other.host_to_device_)) {}
+      host_to_device_(std::move(other.host_to_device_)),
+      adapters_(std::move(other.adapters_)) {}
 
 IoBinding& IoBinding::operator=(IoBinding&& other) noexcept {
   if (this != &other) {
@@ -34,6 +35,7 @@ IoBinding& IoBinding::operator=(IoBinding&& other) noexcept {
     memory_outputs_ = std::move(other.memory_outputs_);
     device_inputs_ = std::move(other.device_inputs_);
     host_to_device_ = std::move(other.host_to_device_);
+    adapters_ = std::move(other.adapters_);
   }
   return *this;
 }
@@ -124,6 +126,44 @@ void IoBinding::synchronize_outputs() {
 void IoBinding::clear_inputs() {
   api().ClearBoundInputs(live("IoBinding::clear_inputs"));
   host_to_device_.clear();
+  adapters_.reset();
+}
+
+void IoBinding::bind_adapters(const RunOptions* options) {
+  const std::shared_ptr<const RunOptions::AdapterSet> none;
+  const std::shared_ptr<const RunOptions::AdapterSet>& next = options != nullptr ? options->adapter_set() : none;
+  auto in_next = [&](const std::string& name) {
+    if (next) {
+      for (const LoraAdapter& a : *next) {
+        if (a.find(name) != nullptr) return true;
+      }
+    }
+    return false;
+  };
+  if (adapters_) {
+    for (const LoraAdapter& a : *adapters_) {
+      for (const LoraAdapter::Parameter& p : a.parameters()) {
+        if (!in_next(p.name)) {
+          throw Error("Session::run: this IoBinding holds LoRA adapter " + a.source() + " (parameter '" + p.name +
+                      "') from an earlier run, and this run's RunOptions do not activate it; ORT cannot unbind "
+                      "one input: call IoBinding::clear_inputs() and bind the inputs again");
+        }
+      }
+    }
+  }
+  if (next) {
+    for (const LoraAdapter& a : *next) {
+      for (const LoraAdapter::Parameter& p : a.parameters()) {
+        if (OrtStatus* status = api().BindInput(live("Session::run"), p.name.c_str(), p.value.handle())) {
+          const std::string reason = api().GetErrorMessage(status);
+          api().ReleaseStatus(status);
+          throw Error("Session::run: LoRA adapter " + a.source() + ", parameter '" + p.name +
+                      "': the model has no input or overridable initializer of that name (ORT: " + reason + ")");
+        }
+      }
+    }
+  }
+  adapters_ = next;
 }
 void IoBinding::clear_outputs() {
   api().ClearBoundOutputs(live("IoBinding::clear_outputs"));

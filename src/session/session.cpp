@@ -50,7 +50,9 @@ OrtStatus* ORT_API_CALL select_devices(const OrtEpDevice** devices, std::size_t 
   }
 }
 
-detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environment& env) {
+}  // namespace
+
+detail::SessionOptionsPtr detail::build_options(const SessionOptions& o, const Environment& env) {
   const OrtApi& a = api();
   OrtSessionOptions* raw = nullptr;
   check(a.CreateSessionOptions(&raw), "SessionOptions");
@@ -149,12 +151,14 @@ detail::SessionOptionsPtr build_options(const SessionOptions& o, const Environme
   return options;
 }
 
+namespace {
+
 // Creates the ORT session with `make(options, &session)`. When CPU fallback is off and
 // ORT refuses because some nodes would run on the CPU, ORT does not say which: a second
 // session that may fall back and records placement finds them, and the error names them.
 template <typename Make>
 OrtSession* create_session(const Environment& env, const SessionOptions& options, const std::string& what, Make make) {
-  const auto ort_options = build_options(options, env);
+  const auto ort_options = detail::build_options(options, env);
   OrtSession* session = nullptr;
   (void)detail::take_shape_inference_error();  // none left from an earlier creation on this thread
   OrtStatus* status = make(ort_options.get(), &session);
@@ -169,7 +173,7 @@ OrtSession* create_session(const Environment& env, const SessionOptions& options
     api().ReleaseStatus(status);
     SessionOptions probe = options;
     probe.cpu_fallback(true).record_placement(true);
-    const auto probe_options = build_options(probe, env);
+    const auto probe_options = detail::build_options(probe, env);
     OrtSession* raw = nullptr;
     check(make(probe_options.get(), &raw), what.c_str());
     const detail::SessionPtr probed(raw);
@@ -302,9 +306,6 @@ std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, con
 
 // ---- hooks for sessions made elsewhere (src/extend: models built or edited in code) ----
 namespace detail {
-SessionOptionsPtr build_session_options(const SessionOptions& options, const Environment& env) {
-  return build_options(options, env);
-}
 OrtSession* create_session(const Environment& env, const SessionOptions& options, const std::string& what,
                            const MakeSession& make) {
   return zrt::create_session(env, options, what, make);
@@ -844,8 +845,14 @@ void Session::run_with_binding(const RunOptions* options, IoBinding& binding) co
   }
   if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
   if (!binding.host_to_device_.empty()) binding.rebind_host_inputs();
-  check_fast(api().RunWithBinding(handle(), options != nullptr ? options->live("Session::run") : default_run_options(),
-                                  binding.handle()),
+  // ORT ignores (and warns about) RunOptions' LoRA adapters here: the binding holds
+  // their parameters instead, bound when the set changes (one pointer compare a run).
+  const RunOptions::AdapterSet* adapters = options != nullptr ? options->adapter_set().get() : nullptr;
+  if (adapters != binding.adapters_.get()) [[unlikely]]
+    binding.bind_adapters(options);
+  check_fast(api().RunWithBinding(
+                 handle(), options != nullptr ? options->live_without_adapters("Session::run") : default_run_options(),
+                 binding.handle()),
              "Session::run");
 }
 

@@ -22,6 +22,13 @@ struct Environment::State {
 
 struct Session::State {
   Environment environment;  // keeps ORT's environment alive as long as the session
+  // What ORT reads for the session's whole life, declared before `session` so that they
+  // are destroyed after it: caller-owned initializers, the shared prepacked-weights
+  // container and the custom-op domains (ORT calls into their ops until it releases the
+  // session).
+  std::vector<std::shared_ptr<const void>> initializer_owners;
+  std::shared_ptr<const PrepackedWeights> prepacked_weights;
+  std::vector<OpDomain> op_domains;
   detail::SessionPtr session;
   std::vector<IoInfo> inputs;
   std::vector<IoInfo> outputs;
@@ -39,18 +46,14 @@ struct Session::State {
     std::vector<DimUse> uses;
   };
   std::vector<SharedSymbol> shared_symbols;
-  // What ORT reads for the session's whole life: caller-owned initializers and the
-  // shared prepacked-weights container.
-  std::vector<std::shared_ptr<const void>> initializer_owners;
-  std::shared_ptr<const PrepackedWeights> prepacked_weights;
-  std::vector<OpDomain> op_domains;  // ORT calls into their ops for the session's life
 };
 
 namespace detail {
+// The ORT session options for `options` (execution providers appended; devices taken
+// from `env`). Throws zrt::Error naming the option ORT refused.
+SessionOptionsPtr build_options(const SessionOptions& options, const Environment& env);
 // For sessions made outside session.cpp (models built or edited in code): the same
 // options, creation and cached I/O as a Session from a file.
-// The ORT options for `options` (every SessionOptions setting applies).
-SessionOptionsPtr build_session_options(const SessionOptions& options, const Environment& env);
 // Creates an ORT session with make(ort_options, &session), explaining a refused CPU
 // fallback as a Session from a file does; `what` starts the error message.
 using MakeSession = std::function<OrtStatus*(const OrtSessionOptions*, OrtSession**)>;

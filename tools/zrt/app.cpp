@@ -16,6 +16,7 @@ std::unique_ptr<CLI::App> make_app(Action& action) {
   add_conformance_command(*app, action);
   add_bench_command(*app, action);
   add_tune_command(*app, action);
+  add_compile_command(*app, action);
   return app;
 }
 

@@ -18,5 +18,6 @@ void add_run_command(CLI::App& app, Action& action);
 void add_conformance_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_tune_command(CLI::App& app, Action& action);
+void add_compile_command(CLI::App& app, Action& action);
 
 }  // namespace zrt::cli
