@@ -10,6 +10,7 @@
 #include "zrt/error.hpp"
 #include "zrt/io_binding.hpp"
 #include "zrt/lane.hpp"
+#include "zrt/load_cancellation.hpp"
 #include "zrt/memory.hpp"
 #include "zrt/options_file.hpp"
 #include "zrt/pool.hpp"
@@ -22,4 +23,5 @@
 #include "zrt/session_options.hpp"
 #include "zrt/shape.hpp"
 #include "zrt/shape_buckets.hpp"
+#include "zrt/thread_hooks.hpp"
 #include "zrt/value.hpp"

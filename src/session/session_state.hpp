@@ -20,6 +20,10 @@ struct Environment::State {
 
 struct Session::State {
   Environment environment;  // keeps ORT's environment alive as long as the session
+  // What ORT calls until the session is released (its pools join their threads then):
+  // declared before `session`, so destroyed after it.
+  std::shared_ptr<const LogCallback> log_callback;
+  std::shared_ptr<const ThreadHooks> thread_hooks;
   detail::SessionPtr session;
   std::vector<IoInfo> inputs;
   std::vector<IoInfo> outputs;
