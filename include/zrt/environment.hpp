@@ -98,8 +98,8 @@ class Environment {
   // An allocator for `memory` that sessions opting in (SessionOptions::use_env_allocators)
   // share instead of each making its own: one arena for N sessions. `memory` names the
   // location and must be an arena type to get an arena (MemoryInfo::cpu(AllocatorType::Arena));
-  // `provider` is the EP that makes it. Throws zrt::Error when one is already
-  // registered for `memory` (ORT's environment is per process: so is the registration).
+  // `provider` is the EP that makes it. Registering again for the same `memory` replaces
+  // it for sessions made afterwards (ORT's environment is per process: so is this).
   void register_allocator(const MemoryInfo& memory, const ArenaConfig& arena = {},
                           const std::string& provider = "CPUExecutionProvider");
   void unregister_allocator(const MemoryInfo& memory);
