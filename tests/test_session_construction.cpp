@@ -212,6 +212,11 @@ TEST(SessionConstruction, LoadCancellationBeforeAndAfter) {
                                       zrt::ErrorCode::ModelLoadCanceled, {"Session::from_bytes", "canceled"}));
   token.reset();  // copies share the flag: the options' token is reset too
   EXPECT_FALSE(options.load_cancellation()->cancelled());
+  zrt::LoadCancellation moved = std::move(token);  // moving copies: both stay usable
+  token.cancel();
+  EXPECT_TRUE(moved.cancelled());
+  moved.reset();
+  EXPECT_FALSE(token.cancelled());
   EXPECT_EQ(run(Session::from_bytes(matmul_with_initializer(), options), kX), expected(kX, model_w()));
 }
 

@@ -13,6 +13,10 @@ namespace zrt {
 class LoadCancellation {
  public:
   LoadCancellation();
+  // Copy-only (moving copies the shared flag): a moved-from token is still the same one,
+  // never empty.
+  LoadCancellation(const LoadCancellation&) = default;
+  LoadCancellation& operator=(const LoadCancellation&) = default;
   void cancel();
   void reset();
   bool cancelled() const noexcept;
