@@ -5,13 +5,15 @@
 # --json` and `zrt tune --json` on every model, the replica benchmark and the load sweep
 # (`zrt bench --load` on the MLP with a free batch dim, built-in mlp_batch, at each client
 # count), then writes BENCHMARKS.md from the JSON files (scripts/benchmarks-md.py), its
-# replicas section (scripts/replica-md.py) and its load section with docs/load.svg
-# (scripts/load-md.py).
+# replicas section (scripts/replica-md.py), its shared-allocator section
+# (zrt_bench_env_allocator_rss, scripts/env-allocators-md.py) and its load section with
+# docs/load.svg (scripts/load-md.py).
 # Environment: BENCH_DURATION (seconds of timed runs per path and lanes mode, default
 # 0.5), BENCH_LANES (default 2), TUNE_BUDGET (seconds per model, default 10),
 # REPLICA_BENCH (the replica benchmark, default bench/zrt_bench_replica_rss of ZRT's
-# build folder), REPLICA_ROUNDS (its speed rounds, default 20), LOAD_DURATION (seconds
-# per strategy and client count, default 1.5), LOAD_CLIENTS (default "1 2 4 8 16 32"),
+# build folder), ENV_ALLOCATOR_BENCH (the shared-allocator benchmark, likewise),
+# REPLICA_ROUNDS (its speed rounds, default 20), LOAD_DURATION (seconds per strategy
+# and client count, default 1.5), LOAD_CLIENTS (default "1 2 4 8 16 32"),
 # LOAD_RATE (requests/s of the open-loop run at 16 clients, default 50000).
 set -euo pipefail
 
@@ -81,6 +83,16 @@ if ! "$replica_bench" --rounds "${REPLICA_ROUNDS:-20}" --json "$out/replicas.jso
   replicas_ok=0
 fi
 
+echo
+echo "=== shared allocators: zrt_bench_env_allocator_rss"
+env_allocator_bench=${ENV_ALLOCATOR_BENCH:-$(dirname "$(dirname "$(dirname "$zrt")")")/bench/zrt_bench_env_allocator_rss}
+env_allocators_ok=1
+if ! "$env_allocator_bench" --json "$out/env_allocators.json" 2> >(tee "$out/env_allocators.log" >&2); then
+  echo "bench-all.sh: zrt_bench_env_allocator_rss failed (see $out/env_allocators.log)" >&2
+  failed=1
+  env_allocators_ok=0
+fi
+
 load_runs=()
 for c in $load_clients; do
   echo
@@ -105,6 +117,7 @@ fi
 
 "$python" "$here/benchmarks-md.py" "$out" "$md" --duration "$duration"
 if [ "$replicas_ok" = 1 ]; then "$python" "$here/replica-md.py" "$md" "$out/replicas.json"; fi
+if [ "$env_allocators_ok" = 1 ]; then "$python" "$here/env-allocators-md.py" "$md" "$out/env_allocators.json"; fi
 if [ ${#load_runs[@]} -gt 0 ]; then
   "$python" "$here/load-md.py" "$md" "$(dirname "$md")/docs/load.svg" "${load_runs[@]}"
 fi

@@ -30,6 +30,9 @@ SOAK_END = "<!-- soak:end -->"
 # So is the replicas section (zrt_bench_replica_rss, scripts/replica-md.py).
 REPLICAS_BEGIN = "<!-- replicas:begin -->"
 REPLICAS_END = "<!-- replicas:end -->"
+# So is the shared-allocator section (zrt_bench_env_allocator_rss, scripts/env-allocators-md.py).
+ENV_ALLOCATORS_BEGIN = "<!-- env_allocators:begin -->"
+ENV_ALLOCATORS_END = "<!-- env_allocators:end -->"
 # So is the device section (`zrt bench --ep webgpu`, measured by hand).
 DEVICES_BEGIN = "<!-- devices:begin -->"
 DEVICES_END = "<!-- devices:end -->"
@@ -330,6 +333,7 @@ def main():
             lines += model_section(m["name"], m["description"], b)
     lines += tune_section(tunes)
     lines += kept_section(args.out, REPLICAS_BEGIN, REPLICAS_END)
+    lines += kept_section(args.out, ENV_ALLOCATORS_BEGIN, ENV_ALLOCATORS_END)
     lines += kept_section(args.out, DEVICES_BEGIN, DEVICES_END)
     lines += kept_soak_section(args.out)
     lines += kept_section(args.out, LOAD_BEGIN, LOAD_END)

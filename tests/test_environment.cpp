@@ -13,6 +13,7 @@
 #include "models/models.hpp"
 #include "test_util.hpp"
 #include "zrt/environment.hpp"
+#include "zrt/memory.hpp"
 #include "zrt/session.hpp"
 
 namespace {
@@ -210,6 +211,52 @@ TEST(Environment, ManySessionsOutliveTheirEnvironment) {
     expect_add_constant_runs(sessions.back());
     sessions.pop_back();
   }
+}
+
+// One arena for every session that opts in: its configuration shows in each session's
+// allocator statistics, and what one session's runs allocate shows in the other's.
+TEST(Environment, SharedArenaAllocator) {
+  Environment env;
+  const zrt::MemoryInfo arena_memory = zrt::MemoryInfo::cpu(zrt::AllocatorType::Arena);
+  zrt::ArenaConfig arena;
+  arena.max_mem = std::size_t{48} << 20;
+  arena.extend_strategy = zrt::ArenaExtendStrategy::SameAsRequested;
+  env.register_allocator(arena_memory, arena);
+  const zrt::SessionOptions shared = zrt::SessionOptions{}.use_env_allocators(true).intra_op_threads(1);
+  const Session a = Session::from_bytes(env, zrt::test::mlp(), shared);
+  const Session b = Session::from_bytes(env, zrt::test::mlp(), shared);
+  const Session own = Session::from_bytes(env, zrt::test::mlp(), zrt::SessionOptions{}.intra_op_threads(1));
+  const std::vector<float> x = zrt::test::mlp_input(8, 2);
+  const std::vector<float> reference = zrt::test::mlp_reference(x, 8);
+  const zrt::Allocator from_a(a, arena_memory);
+  const zrt::Allocator from_b(b, arena_memory);
+  const zrt::Allocator from_own(own, arena_memory);
+  EXPECT_EQ(from_a.stats().limit, static_cast<std::int64_t>(arena.max_mem));
+  EXPECT_NE(from_own.stats().limit, static_cast<std::int64_t>(arena.max_mem));
+  auto run = [&](const Session& s) {
+    const zrt::Outputs out = s.run({TensorView<const float>(x, {8, 784})});
+    EXPECT_EQ(zrt::test::to_vector(out[0].data<float>()), reference);
+  };
+  // A run of a allocates from b's allocator too (one arena), not from own's.
+  const std::int64_t b_before = from_b.stats().num_allocs;
+  const std::int64_t own_before = from_own.stats().num_allocs;
+  run(a);
+  EXPECT_GT(from_b.stats().num_allocs, b_before);
+  EXPECT_EQ(from_own.stats().num_allocs, own_before);
+  run(b);
+  run(own);
+  EXPECT_GT(from_own.stats().num_allocs, own_before);
+  // Registering again replaces it for sessions made afterwards (ORT 1.29 does not refuse,
+  // whatever its header says); sessions made before keep theirs.
+  arena.max_mem = std::size_t{40} << 20;
+  env.register_allocator(arena_memory, arena);
+  const Session c = Session::from_bytes(env, zrt::test::mlp(), shared);
+  EXPECT_EQ(zrt::Allocator(c, arena_memory).stats().limit, static_cast<std::int64_t>(arena.max_mem));
+  EXPECT_EQ(from_a.stats().limit, std::int64_t{48} << 20);
+  // Unregistered: new sessions that ask for shared allocators make their own.
+  env.unregister_allocator(arena_memory);
+  const Session d = Session::from_bytes(env, zrt::test::mlp(), shared);
+  EXPECT_EQ(zrt::Allocator(d, arena_memory).stats().limit, from_own.stats().limit);
 }
 
 TEST(Version, OrtVersionMatchesApiVersion) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/models.hpp"
@@ -74,7 +75,9 @@ SessionOptions everything_set() {
       .provider(zrt::WebGpu{}.preferred_layout("NCHW"))
       .provider(zrt::Cuda{}.device_id(1))
       .cpu_fallback(false)
-      .record_placement(true);
+      .record_placement(true)
+      .deterministic_compute(true)
+      .use_env_allocators(false);
 }
 
 void expect_same(const SessionOptions& a, const SessionOptions& b) {
@@ -98,6 +101,8 @@ void expect_same(const SessionOptions& a, const SessionOptions& b) {
   EXPECT_EQ(a.providers(), b.providers());
   EXPECT_EQ(a.cpu_fallback(), b.cpu_fallback());
   EXPECT_EQ(a.record_placement(), b.record_placement());
+  EXPECT_EQ(a.deterministic_compute(), b.deterministic_compute());
+  EXPECT_EQ(a.use_env_allocators(), b.use_env_allocators());
 }
 
 TEST(OptionsFile, EveryOptionRoundTripsThroughJson) {
@@ -140,6 +145,10 @@ TEST(OptionsFile, EveryEnumValueRoundTrips) {
     EXPECT_EQ(o.per_session_threads(), b);
     EXPECT_EQ(o.intra_op_spinning(), b);
     EXPECT_EQ(o.inter_op_spinning(), b);
+    const auto t = zrt::session_options_from_json(
+        zrt::session_options_to_json(SessionOptions{}.deterministic_compute(b).use_env_allocators(b)));
+    EXPECT_EQ(t.deterministic_compute(), b);
+    EXPECT_EQ(t.use_env_allocators(), b);
   }
 }
 
@@ -158,7 +167,8 @@ TEST(OptionsFile, FileIsReadableJsonWithEveryKey) {
   const std::string json = zrt::session_options_to_json(SessionOptions{}.intra_op_threads(1).cpu_arena(false));
   for (const char* key : {"\"zrt_session_options\": 1", "\"optimization_level\": \"all\"", "\"intra_op_threads\": 1",
                           "\"execution_mode\": \"sequential\"", "\"cpu_arena\": false", "\"memory_pattern\": null",
-                          "\"free_dims_by_name\": {}", "\"config\": {}", "\"providers\": []", "\"cpu_fallback\": null"})
+                          "\"free_dims_by_name\": {}", "\"config\": {}", "\"providers\": []", "\"cpu_fallback\": null",
+                          "\"deterministic_compute\": null", "\"use_env_allocators\": null"})
     EXPECT_NE(json.find(key), std::string::npos) << key << " not in\n" << json;
 }
 
@@ -271,6 +281,8 @@ TEST(OptionsFile, WrongTypesNameKeyExpectedAndGot) {
       {R"({"providers": ["webgpu:x"]})", {"'providers[0]': provider 'webgpu:x': expected NAME[:key=value,...]"}},
       {R"({"providers": [3]})", {"'providers[0]': expected a string, got number 3"}},
       {R"({"cpu_fallback": "no"})", {"'cpu_fallback': expected true, false or null"}},
+      {R"({"deterministic_compute": 1})", {"'deterministic_compute': expected true, false or null", "got number 1"}},
+      {R"({"use_env_allocators": "1"})", {"'use_env_allocators': expected true, false or null"}},
       {R"({"zrt_session_options": 2})", {"'zrt_session_options' is 2; this zrt reads version 1"}},
       {R"({"zrt_session_options": "1"})", {"'zrt_session_options': expected 1, got string \"1\""}},
   };
@@ -302,6 +314,18 @@ TEST(OptionsFile, InMemoryPartsCannotBeSaved) {
   EXPECT_TRUE(throws_error(
       [&] { (void)zrt::session_options_to_json(SessionOptions{}.prepacked_weights(zrt::PrepackedWeights{})); },
       ErrorCode::InvalidArgument, {"prepacked-weights container cannot be saved"}));
+  const std::byte file[4]{};
+  const std::vector<std::pair<SessionOptions, std::string_view>> in_memory = {
+      {SessionOptions{}.external_initializer("W", buffer), "external initializers"},
+      {SessionOptions{}.external_data_file("w.bin", file), "external data files"},
+      {SessionOptions{}.load_cancellation(zrt::LoadCancellation{}), "a load cancellation token"},
+      {SessionOptions{}.log_callback(zrt::print_log_line), "a log callback"},
+      {SessionOptions{}.thread_hooks(zrt::ThreadHooks::std_threads({})), "thread hooks"},
+  };
+  for (const auto& [options, what] : in_memory) {
+    EXPECT_TRUE(throws_error([&] { (void)zrt::session_options_to_json(options); }, ErrorCode::InvalidArgument,
+                             {what, "cannot be saved to an options file"}));
+  }
 }
 
 TEST(OptionsFile, DuplicateFreeDimIsRejectedAndDuplicateConfigKeepsTheLast) {

@@ -1,6 +1,8 @@
 // Environment: ORT's process environment (logging, optional global thread pools).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -9,11 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "zrt/thread_hooks.hpp"
+
 struct OrtEnv;
 
 namespace zrt {
 
 struct EpDevice;
+class MemoryInfo;
 
 enum class LogLevel : int { Verbose = 0, Info = 1, Warning = 2, Error = 3, Fatal = 4 };
 
@@ -30,6 +35,31 @@ struct GlobalThreadPools {
   bool allow_spinning = true;
   std::string intra_op_affinity;  // ORT's affinity string, e.g. "1;2"; empty: none
   bool denormal_as_zero = false;
+  // Unset: ORT creates the threads. Set: every global pool thread is made by these hooks.
+  ThreadHooks thread_hooks;
+};
+
+// The arena of an allocator shared through the environment (ORT's OrtArenaCfg). -1 or
+// 0 (max_mem) keeps ORT's default.
+enum class ArenaExtendStrategy : int { Default = -1, NextPowerOfTwo = 0, SameAsRequested = 1 };
+struct ArenaConfig {
+  std::size_t max_mem = 0;  // bytes the arena may hold; 0: no limit
+  ArenaExtendStrategy extend_strategy = ArenaExtendStrategy::Default;
+  std::int64_t initial_chunk_size_bytes = -1;         // the first block (NextPowerOfTwo)
+  std::int64_t max_dead_bytes_per_chunk = -1;         // unused bytes past which a chunk is split
+  std::int64_t initial_growth_chunk_size_bytes = -1;  // the second block (NextPowerOfTwo)
+  std::int64_t max_power_of_two_extend_bytes = -1;    // NextPowerOfTwo grows by at most this (ORT: 1 GiB)
+};
+
+// Callbacks around each piece of work of per-session thread pools (ORT's
+// OrtThreadPoolCallbacksConfig). on_enqueue runs on the submitting thread and returns
+// a pointer handed to the matching on_start/on_stop (or on_abandon, for work dropped
+// unrun). They run on ORT's threads, concurrently: thread-safe, never throwing.
+struct ThreadPoolCallbacks {
+  std::function<void*()> on_enqueue;
+  std::function<void(void* enqueued)> on_start;
+  std::function<void(void* enqueued)> on_stop;
+  std::function<void(void* enqueued)> on_abandon;
 };
 
 struct EnvironmentOptions {
@@ -65,6 +95,19 @@ class Environment {
   // in devices(). Throws zrt::Error naming the library when it is missing or not one.
   void register_provider_library(const std::string& name, const std::filesystem::path& library);
   void unregister_provider_library(const std::string& name);
+  // An allocator for `memory` that sessions opting in (SessionOptions::use_env_allocators)
+  // share instead of each making its own: one arena for N sessions. `memory` names the
+  // location and must be an arena type to get an arena (MemoryInfo::cpu(AllocatorType::Arena));
+  // `provider` is the EP that makes it. Registering again for the same `memory` replaces
+  // it for sessions made afterwards (ORT's environment is per process: so is this).
+  void register_allocator(const MemoryInfo& memory, const ArenaConfig& arena = {},
+                          const std::string& provider = "CPUExecutionProvider");
+  void unregister_allocator(const MemoryInfo& memory);
+  // Callbacks for the pools of sessions made after this call (ORT's
+  // SetPerSessionThreadPoolCallbacks). ORT builds without
+  // --enable_session_threadpool_callbacks (the released packages among them) refuse:
+  // zrt::Error with code NotImplemented.
+  void set_thread_pool_callbacks(ThreadPoolCallbacks callbacks);
   bool has_global_thread_pools() const noexcept { return options().global_thread_pools.has_value(); }
   OrtEnv* handle() const noexcept;
 

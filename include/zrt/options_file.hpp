@@ -22,11 +22,17 @@
 //     "profiling_prefix": null,             // a string turns profiling on
 //     "free_dims_by_name": {"batch": 1},
 //     "free_dims_by_denotation": {},
-//     "config": {"session.disable_prepacking": "1"}
+//     "config": {"session.disable_prepacking": "1"},
+//     "providers": ["WebGPU"],              // Provider::to_string of each, in order
+//     "cpu_fallback": null,
+//     "record_placement": null,
+//     "deterministic_compute": null,        // true | false | null
+//     "use_env_allocators": null
 //   }
-// Caller-owned initializers and prepacked-weights containers live in memory, not in a
-// file: saving options that hold any is an error, and a loaded file never has them
-// (add them to the loaded options).
+// Caller-owned and external initializers, external data files, prepacked-weights
+// containers, load cancellation tokens, log callbacks and thread hooks live in memory,
+// not in a file: saving options that hold any is an error, and a loaded file never has
+// them (add them to the loaded options).
 #pragma once
 
 #include <filesystem>

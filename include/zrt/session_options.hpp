@@ -1,17 +1,21 @@
 // SessionOptions: a plain value; the ORT handle is built when a Session is made.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "zrt/custom_op.hpp"
 #include "zrt/devices.hpp"
 #include "zrt/environment.hpp"
+#include "zrt/load_cancellation.hpp"
 #include "zrt/prepacked_weights.hpp"
 #include "zrt/providers.hpp"
 
@@ -214,6 +218,68 @@ class SessionOptions {
   }
   const std::vector<std::string>& op_registrations() const noexcept { return op_registrations_; }
 
+  // ---- threads, memory, loading (docs/extending/threads-memory-options.md) ----
+  // Deterministic kernels where the EP has them (ORT's SetDeterministicCompute; GPU EPs,
+  // at some cost). unset: ORT's default (off).
+  SessionOptions& deterministic_compute(bool v) noexcept {
+    deterministic_compute_ = v;
+    return *this;
+  }
+  std::optional<bool> deterministic_compute() const noexcept { return deterministic_compute_; }
+  // true: the session takes allocators registered on its Environment
+  // (Environment::register_allocator) instead of making its own (session.use_env_allocators).
+  SessionOptions& use_env_allocators(bool v) noexcept {
+    use_env_allocators_ = v;
+    return *this;
+  }
+  std::optional<bool> use_env_allocators() const noexcept { return use_env_allocators_; }
+  // Data for an initializer the model keeps in external data (ORT's
+  // AddExternalInitializers): ORT checks name, type and shape against the model and
+  // copies the data at load, so the buffer is needed only until the Session is made.
+  // (initializer() instead uses the buffer in place, for any initializer.)
+  SessionOptions& external_initializer(std::string name, std::shared_ptr<const TensorBuffer> buffer);
+  const std::vector<Initializer>& external_initializers() const noexcept { return external_initializers_; }
+  // The contents of an external data file, for a model whose data file is not on disk
+  // (ORT's AddExternalInitializersFromFilesInMemory): `file` as the model's
+  // external_data locations name it. ORT copies what it uses at load: the bytes must
+  // stay valid only until the Session is made.
+  SessionOptions& external_data_file(std::string file, std::span<const std::byte> bytes) {
+    external_data_files_.push_back({std::move(file), bytes});
+    return *this;
+  }
+  struct ExternalDataFile {
+    std::string file;
+    std::span<const std::byte> bytes;
+  };
+  const std::vector<ExternalDataFile>& external_data_files() const noexcept { return external_data_files_; }
+  // A token that cancels loading from another thread (load_cancellation.hpp).
+  SessionOptions& load_cancellation(LoadCancellation token) {
+    load_cancellation_ = std::move(token);
+    return *this;
+  }
+  const std::optional<LoadCancellation>& load_cancellation() const noexcept { return load_cancellation_; }
+  // This session's ORT log lines go to `callback` instead of the environment's logger
+  // (ORT's SetUserLoggingFunction), at the session's log_level. Same contract as the
+  // environment's: thread-safe, never throwing.
+  SessionOptions& log_callback(LogCallback callback) {
+    log_callback_ = std::make_shared<const LogCallback>(std::move(callback));
+    return *this;
+  }
+  // Null when unset (shared: the sessions made with these options keep it).
+  const std::shared_ptr<const LogCallback>& log_callback() const noexcept { return log_callback_; }
+  // Who creates and joins the session's own pool threads (thread_hooks.hpp).
+  SessionOptions& thread_hooks(ThreadHooks hooks) {
+    thread_hooks_ = std::make_shared<const ThreadHooks>(std::move(hooks));
+    return *this;
+  }
+  const std::shared_ptr<const ThreadHooks>& thread_hooks() const noexcept { return thread_hooks_; }
+  // The value ORT is given for session config entry `key` (ORT's GetSessionConfigEntry on
+  // the options a Session would be made with, typed setters included: e.g.
+  // intra_op_spinning(false) reads back "session.intra_op.allow_spinning" = "0"); unset:
+  // nullopt. Builds the ORT options, so invalid options throw as a Session would.
+  std::optional<std::string> config_entry(const std::string& key,
+                                          const Environment& env = Environment::default_environment()) const;
+
  private:
   OptimizationLevel optimization_level_{OptimizationLevel::All};
   int intra_op_threads_{0};
@@ -243,6 +309,14 @@ class SessionOptions {
   std::vector<OpDomain> op_domains_;
   std::vector<std::filesystem::path> op_libraries_;
   std::vector<std::string> op_registrations_;
+
+  std::optional<bool> deterministic_compute_;
+  std::optional<bool> use_env_allocators_;
+  std::vector<Initializer> external_initializers_;
+  std::vector<ExternalDataFile> external_data_files_;
+  std::optional<LoadCancellation> load_cancellation_;
+  std::shared_ptr<const LogCallback> log_callback_;  // shared: sessions keep it for their life
+  std::shared_ptr<const ThreadHooks> thread_hooks_;  // shared: sessions keep it for their pools' life
 };
 
 }  // namespace zrt

@@ -3,12 +3,17 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "ort/api.hpp"
 #include "session/session_state.hpp"
+#include "session/thread_hooks.hpp"
+#include "zrt/memory.hpp"
 
 namespace zrt {
 
@@ -42,6 +47,18 @@ void ORT_API_CALL log_trampoline(void*, OrtLoggingLevel severity, const char* ca
   }
 }
 
+// What ORT's process-wide environment calls for as long as it lives, which may be past
+// the Environment that gave it (a later Environment shares ORT's): kept for the process.
+template <typename T>
+const T* keep_for_process(T value) {
+  static std::mutex mutex;
+  static auto* kept = new std::vector<std::shared_ptr<const void>>;  // never freed, on purpose
+  auto owned = std::make_shared<const T>(std::move(value));
+  std::lock_guard lock(mutex);
+  kept->push_back(owned);
+  return owned.get();
+}
+
 detail::ThreadingOptionsPtr make_threading_options(const GlobalThreadPools& pools) {
   const OrtApi& a = detail::api();
   check_thread_count(pools.intra_op_threads, "Environment: global intra_op_threads");
@@ -57,6 +74,14 @@ detail::ThreadingOptionsPtr make_threading_options(const GlobalThreadPools& pool
                   "Environment: intra_op_affinity");
   }
   if (pools.denormal_as_zero) detail::check(a.SetGlobalDenormalAsZero(raw), "Environment: denormal_as_zero");
+  if (pools.thread_hooks.create || pools.thread_hooks.join) {
+    detail::check_thread_hooks(pools.thread_hooks, "Environment: global_thread_pools");
+    const ThreadHooks* hooks = keep_for_process(pools.thread_hooks);
+    detail::check(a.SetGlobalCustomCreateThreadFn(raw, detail::create_hooked_thread), "Environment: thread_hooks");
+    detail::check(a.SetGlobalCustomThreadCreationOptions(raw, const_cast<ThreadHooks*>(hooks)),
+                  "Environment: thread_hooks");
+    detail::check(a.SetGlobalCustomJoinThreadFn(raw, detail::join_hooked_thread), "Environment: thread_hooks");
+  }
   return options;
 }
 
@@ -94,6 +119,70 @@ Environment Environment::default_environment() {
 }
 
 const EnvironmentOptions& Environment::options() const noexcept { return state_->options; }
+
+void Environment::register_allocator(const MemoryInfo& memory, const ArenaConfig& arena, const std::string& provider) {
+  const OrtApi& a = detail::api();
+  const std::string what = "Environment::register_allocator(" + memory.name() + ")";
+  const char* keys[] = {"max_mem",
+                        "arena_extend_strategy",
+                        "initial_chunk_size_bytes",
+                        "max_dead_bytes_per_chunk",
+                        "initial_growth_chunk_size_bytes",
+                        "max_power_of_two_extend_bytes"};
+  // ORT reads each as size_t and takes its "default" (-1) as SIZE_MAX.
+  const std::size_t values[] = {arena.max_mem,
+                                static_cast<std::size_t>(static_cast<std::int64_t>(arena.extend_strategy)),
+                                static_cast<std::size_t>(arena.initial_chunk_size_bytes),
+                                static_cast<std::size_t>(arena.max_dead_bytes_per_chunk),
+                                static_cast<std::size_t>(arena.initial_growth_chunk_size_bytes),
+                                static_cast<std::size_t>(arena.max_power_of_two_extend_bytes)};
+  OrtArenaCfg* raw = nullptr;
+  detail::check(a.CreateArenaCfgV2(keys, values, std::size(keys), &raw), (what + ": arena").c_str());
+  const std::unique_ptr<OrtArenaCfg, void (*)(OrtArenaCfg*)> config(raw, a.ReleaseArenaCfg);
+  detail::check(a.CreateAndRegisterAllocatorV2(handle(), provider.c_str(), memory.handle(), raw, nullptr, nullptr, 0),
+                what.c_str());
+}
+
+void Environment::unregister_allocator(const MemoryInfo& memory) {
+  detail::check(detail::api().UnregisterAllocator(handle(), memory.handle()),
+                ("Environment::unregister_allocator(" + memory.name() + ")").c_str());
+}
+
+namespace {
+
+void* on_enqueue(void* callbacks) noexcept {
+  try {
+    const auto& c = *static_cast<const ThreadPoolCallbacks*>(callbacks);
+    return c.on_enqueue ? c.on_enqueue() : nullptr;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+template <std::function<void(void*)> ThreadPoolCallbacks::*member>
+void on_work(void* callbacks, void* enqueued) noexcept {
+  try {
+    const auto& f = static_cast<const ThreadPoolCallbacks*>(callbacks)->*member;
+    if (f) f(enqueued);
+  } catch (...) {
+    // documented: must not throw; dropped rather than unwinding into ORT
+  }
+}
+
+}  // namespace
+
+void Environment::set_thread_pool_callbacks(ThreadPoolCallbacks callbacks) {
+  const ThreadPoolCallbacks* kept = keep_for_process(std::move(callbacks));
+  OrtThreadPoolCallbacksConfig config{};
+  config.version = ORT_API_VERSION;
+  config.on_enqueue = on_enqueue;
+  config.on_start_work = on_work<&ThreadPoolCallbacks::on_start>;
+  config.on_stop_work = on_work<&ThreadPoolCallbacks::on_stop>;
+  config.on_abandon = on_work<&ThreadPoolCallbacks::on_abandon>;
+  config.user_context = const_cast<ThreadPoolCallbacks*>(kept);
+  detail::check(detail::api().SetPerSessionThreadPoolCallbacks(handle(), &config),
+                "Environment::set_thread_pool_callbacks");
+}
 OrtEnv* Environment::handle() const noexcept { return state_->env.get(); }
 
 namespace {

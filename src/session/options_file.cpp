@@ -184,6 +184,16 @@ std::string session_options_to_json(const SessionOptions& o) {
     throw Error(
         "SessionOptions: a prepacked-weights container cannot be saved to an options file; save the options "
         "without it and add it after loading");
+  // In memory only, like the two above: buffers, a token, functions.
+  const char* in_memory = !o.external_initializers().empty() ? "external initializers (external_initializer)"
+                          : !o.external_data_files().empty() ? "external data files (external_data_file)"
+                          : o.load_cancellation()            ? "a load cancellation token"
+                          : o.log_callback()                 ? "a log callback"
+                          : o.thread_hooks()                 ? "thread hooks"
+                                                             : nullptr;
+  if (in_memory != nullptr)
+    throw Error(std::string("SessionOptions: ") + in_memory +
+                " cannot be saved to an options file; save the options without them and add them after loading");
   Json j = Json::object();
   j[version_key] = format_version;
   j["optimization_level"] = name_of(optimization_levels, o.optimization_level(), "optimization_level");
@@ -210,6 +220,8 @@ std::string session_options_to_json(const SessionOptions& o) {
   j["providers"] = std::move(providers);
   j["cpu_fallback"] = optional_bool(o.cpu_fallback());
   j["record_placement"] = optional_bool(o.record_placement());
+  j["deterministic_compute"] = optional_bool(o.deterministic_compute());
+  j["use_env_allocators"] = optional_bool(o.use_env_allocators());
   return j.dump(2) + "\n";
 }
 
@@ -294,13 +306,17 @@ SessionOptions session_options_from_json(std::string_view text, std::string_view
       if (auto b = r.optional_boolean(key, v)) o.cpu_fallback(*b);
     } else if (key == "record_placement") {
       if (auto b = r.optional_boolean(key, v)) o.record_placement(*b);
+    } else if (key == "deterministic_compute") {
+      if (auto b = r.optional_boolean(key, v)) o.deterministic_compute(*b);
+    } else if (key == "use_env_allocators") {
+      if (auto b = r.optional_boolean(key, v)) o.use_env_allocators(*b);
     } else {
       throw Error(where + ": unknown key '" + key +
                   "'; known keys: zrt_session_options, optimization_level, intra_op_threads, inter_op_threads, "
                   "execution_mode, log_id, log_level, log_verbosity, cpu_arena, memory_pattern, "
                   "per_session_threads, intra_op_spinning, inter_op_spinning, optimized_model_path, "
                   "profiling_prefix, free_dims_by_name, free_dims_by_denotation, config, providers, cpu_fallback, "
-                  "record_placement");
+                  "record_placement, deterministic_compute, use_env_allocators");
     }
   }
   return o;

@@ -8,6 +8,7 @@
 #include "ort/api.hpp"
 #include "session/provider_append.hpp"
 #include "session/session_state.hpp"
+#include "session/thread_hooks.hpp"
 #include "values/small_array.hpp"
 #include "zrt/buffer.hpp"
 #include "zrt/io_binding.hpp"
@@ -47,6 +48,72 @@ OrtStatus* ORT_API_CALL select_devices(const OrtEpDevice** devices, std::size_t 
   } catch (...) {
     *num_selected = 0;
     return api().CreateStatus(ORT_FAIL, "SessionOptions.device_selector: unknown exception");
+  }
+}
+
+// ---- threads, memory, loading (docs/extending/threads-memory-options.md) ----
+
+// A session's own logger: ORT's logging function over SessionOptions::log_callback.
+void ORT_API_CALL session_log_trampoline(void* callback, OrtLoggingLevel severity, const char* category,
+                                         const char* log_id, const char* code_location, const char* message) noexcept {
+  try {
+    (*static_cast<const LogCallback*>(callback))(static_cast<LogLevel>(severity), category ? category : "",
+                                                 log_id ? log_id : "", code_location ? code_location : "",
+                                                 message ? message : "");
+  } catch (...) {
+    // A logger must not unwind into ORT.
+  }
+}
+
+void add_threads_memory_options(OrtSessionOptions* raw, const SessionOptions& o) {
+  const OrtApi& a = api();
+  if (o.deterministic_compute()) {
+    check(a.SetDeterministicCompute(raw, *o.deterministic_compute()), "SessionOptions.deterministic_compute");
+  }
+  if (o.use_env_allocators()) {
+    check(a.AddSessionConfigEntry(raw, "session.use_env_allocators", *o.use_env_allocators() ? "1" : "0"),
+          "SessionOptions.use_env_allocators");
+  }
+  if (!o.external_initializers().empty()) {
+    std::vector<const char*> names;
+    std::vector<const OrtValue*> values;
+    for (const SessionOptions::Initializer& init : o.external_initializers()) {
+      if (!init.buffer || init.buffer->data() == nullptr) {
+        throw Error("SessionOptions external initializer '" + init.name + "': the buffer is empty");
+      }
+      names.push_back(init.name.c_str());
+      values.push_back(init.buffer->value().handle());
+    }
+    check(a.AddExternalInitializers(raw, names.data(), values.data(), names.size()),
+          "SessionOptions.external_initializer");
+  }
+  if (!o.external_data_files().empty()) {
+    std::vector<const char*> files;
+    std::vector<char*> data;
+    std::vector<std::size_t> sizes;
+    for (const SessionOptions::ExternalDataFile& f : o.external_data_files()) {
+      if (f.bytes.empty()) throw Error("SessionOptions external data file '" + f.file + "': no bytes given");
+      files.push_back(f.file.c_str());
+      // ORT's signature is not const; it only reads (and copies) the bytes.
+      data.push_back(const_cast<char*>(reinterpret_cast<const char*>(f.bytes.data())));
+      sizes.push_back(f.bytes.size());
+    }
+    check(a.AddExternalInitializersFromFilesInMemory(raw, files.data(), data.data(), sizes.data(), files.size()),
+          "SessionOptions.external_data_file");
+  }
+  if (const LogCallback* callback = o.log_callback().get()) {
+    if (!*callback) throw Error("SessionOptions.log_callback: the callback is empty");
+    check(a.SetUserLoggingFunction(raw, session_log_trampoline, const_cast<LogCallback*>(callback)),
+          "SessionOptions.log_callback");
+  }
+  if (const ThreadHooks* hooks = o.thread_hooks().get()) {
+    detail::check_thread_hooks(*hooks, "SessionOptions");
+    if (*hooks) {
+      check(a.SessionOptionsSetCustomCreateThreadFn(raw, detail::create_hooked_thread), "SessionOptions.thread_hooks");
+      check(a.SessionOptionsSetCustomThreadCreationOptions(raw, const_cast<ThreadHooks*>(hooks)),
+            "SessionOptions.thread_hooks");
+      check(a.SessionOptionsSetCustomJoinThreadFn(raw, detail::join_hooked_thread), "SessionOptions.thread_hooks");
+    }
   }
 }
 
@@ -144,6 +211,7 @@ detail::SessionOptionsPtr detail::build_options(const SessionOptions& o, const E
     check(a.SessionOptionsSetEpSelectionPolicyDelegate(raw, select_devices, const_cast<DeviceSelector*>(selector)),
           "SessionOptions.device_selector");
   }
+  add_threads_memory_options(raw, o);
   for (const auto& [key, value] : o.config_entries()) {
     check(a.AddSessionConfigEntry(raw, key.c_str(), value.c_str()), ("SessionOptions config '" + key + "'").c_str());
   }
@@ -161,7 +229,12 @@ OrtSession* create_session(const Environment& env, const SessionOptions& options
   const auto ort_options = detail::build_options(options, env);
   OrtSession* session = nullptr;
   (void)detail::take_shape_inference_error();  // none left from an earlier creation on this thread
-  OrtStatus* status = make(ort_options.get(), &session);
+  OrtStatus* status = nullptr;
+  {
+    const detail::LoadingScope loading(options.load_cancellation() ? &*options.load_cancellation() : nullptr,
+                                       ort_options.get());
+    status = make(ort_options.get(), &session);
+  }
   if (std::string inference = detail::take_shape_inference_error(); !inference.empty()) {
     if (status != nullptr) api().ReleaseStatus(status);
     if (session != nullptr) api().ReleaseSession(session);
@@ -291,6 +364,8 @@ void read_io(Session::State& state) {
 std::shared_ptr<Session::State> finish(Environment env, OrtSession* session, const SessionOptions& options) {
   auto state = std::make_shared<Session::State>();
   state->environment = std::move(env);
+  state->log_callback = options.log_callback();  // the very objects ORT was given
+  state->thread_hooks = options.thread_hooks();
   state->session.reset(session);
   for (const SessionOptions::Initializer& init : options.initializers())
     state->initializer_owners.push_back(init.buffer);
@@ -511,6 +586,25 @@ PreparedInputs prepare_inputs(const Session::State& s, std::span<const Input> in
 SessionOptions& SessionOptions::initializer(std::string name, std::shared_ptr<const TensorBuffer> buffer) {
   initializers_.push_back({std::move(name), std::move(buffer)});
   return *this;
+}
+
+SessionOptions& SessionOptions::external_initializer(std::string name, std::shared_ptr<const TensorBuffer> buffer) {
+  external_initializers_.push_back({std::move(name), std::move(buffer)});
+  return *this;
+}
+
+std::optional<std::string> SessionOptions::config_entry(const std::string& key, const Environment& env) const {
+  const auto options = detail::build_options(*this, env);
+  const std::string what = "SessionOptions::config_entry('" + key + "')";
+  int has = 0;
+  check(api().HasSessionConfigEntry(options.get(), key.c_str(), &has), what.c_str());
+  if (has == 0) return std::nullopt;
+  std::size_t size = 0;
+  check(api().GetSessionConfigEntry(options.get(), key.c_str(), nullptr, &size), what.c_str());
+  std::string value(size, '\0');
+  check(api().GetSessionConfigEntry(options.get(), key.c_str(), value.data(), &size), what.c_str());
+  value.resize(size > 0 ? size - 1 : 0);  // size counts the terminating NUL
+  return value;
 }
 
 Session::Session(const Environment& env, const std::filesystem::path& model, const SessionOptions& options) {

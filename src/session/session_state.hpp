@@ -29,6 +29,10 @@ struct Session::State {
   std::vector<std::shared_ptr<const void>> initializer_owners;
   std::shared_ptr<const PrepackedWeights> prepacked_weights;
   std::vector<OpDomain> op_domains;
+  // What ORT calls until the session is released (its pools join their threads then):
+  // declared before `session`, so destroyed after it.
+  std::shared_ptr<const LogCallback> log_callback;
+  std::shared_ptr<const ThreadHooks> thread_hooks;
   detail::SessionPtr session;
   std::vector<IoInfo> inputs;
   std::vector<IoInfo> outputs;
