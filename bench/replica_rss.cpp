@@ -23,8 +23,6 @@
 //        zrt_bench_replica_rss rss MODE REPLICAS DIR        one configuration
 //        zrt_bench_replica_rss speed DIR ROUNDS             the speed table's child
 #include <onnx/onnx_pb.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,9 +38,11 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "zrt/zrt.hpp"
 
-extern char** environ;
+using zrt::bench::run_child;
+using zrt::bench::status_kib;
 
 namespace {
 
@@ -116,16 +116,6 @@ void write_models(const fs::path& dir) {
   if (!data) throw std::runtime_error("writing external.onnx.data failed");
 }
 
-// A field of /proc/self/status in KiB ("VmRSS", "VmHWM", "RssAnon", "RssFile").
-long status_kib(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
-
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
 
 bool is_mode(const std::string& mode) {
@@ -182,7 +172,7 @@ int measure_rss(const std::string& mode, std::size_t replicas, const fs::path& d
   const long before = status_kib("VmRSS");
   const long anon_before = status_kib("RssAnon");
   const long file_before = status_kib("RssFile");
-  std::ofstream("/proc/self/clear_refs") << "5";  // VmHWM := VmRSS, so the peak is this setup's
+  zrt::bench::reset_peak();  // VmHWM := VmRSS, so the peak is this setup's
   zrt::Runtime runtime = build(env, mode, replicas, dir);
   set_inputs(runtime);
   runtime.prime(1);
@@ -251,41 +241,6 @@ int measure_speed(const fs::path& dir, std::size_t rounds) {
     measure_rounds(runtimes, kBatches[b], rounds, kRunsPerRound[b]);
   }
   return 0;
-}
-
-// Runs this program with `args` and returns its standard output; throws when it fails.
-std::string run_child(const std::vector<std::string>& args) {
-  const char* self = "/proc/self/exe";
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  std::vector<char*> argv{const_cast<char*>(self)};
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, self, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  if (spawned != 0) {
-    close(pipe_fds[0]);
-    throw std::runtime_error("posix_spawn failed");
-  }
-  std::string out;
-  char buffer[256];
-  ssize_t got = 0;
-  while ((got = read(pipe_fds[0], buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(got));
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string line;
-    for (const std::string& a : args) line += " " + a;
-    throw std::runtime_error("child" + line + " failed");
-  }
-  return out;
 }
 
 struct RssRow {

@@ -58,7 +58,11 @@ class RunOptions {
   // As live(), for the runs where ORT ignores adapters and warns on each (IoBinding
   // runs, RunAsync): the same settings without the adapters, whose parameters zrt
   // passes itself.
-  OrtRunOptions* live_without_adapters(const char* what) const;
+  OrtRunOptions* live_without_adapters(const char* what) const {
+    if (handle_ == nullptr) [[unlikely]]
+      return live(what);  // throws
+    return without_adapters_ != nullptr ? without_adapters_ : handle_;
+  }
 
  private:
   // A new ORT handle with the recorded settings and no adapters.

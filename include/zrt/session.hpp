@@ -219,6 +219,8 @@ class Session {
   // The state; throws zrt::Error "`what`: the Session was moved from" when there is none.
   const State& live(const char* what) const;
   friend class PreparedRun;
+  friend class PreparedBinding;
+  friend class Lane;
   friend class ModelEditor;  // wraps the session it finalizes
   void run_impl(const RunOptions* options, std::span<const Input> inputs, Outputs& outputs) const;
   // One ORT Run of prepared arrays into `outputs` (slots reused where safe); `what`
@@ -227,6 +229,11 @@ class Session {
                     const void* const* input_data, std::size_t n_in, Outputs& outputs,
                     const char* what = "Session::run") const;
   void run_with_binding(const RunOptions* options, IoBinding& binding) const;
+  // The run of run_with_binding without its checks that the session is live and that the
+  // binding is its own: for lanes and prepared bindings, which checked both at setup
+  // (their binding is made for the session they keep), so a run is only the ORT call
+  // and the binding's own per-run work.
+  void run_bound(const RunOptions& options, IoBinding& binding) const;
   std::shared_ptr<const State> state_;
 };
 

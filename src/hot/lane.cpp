@@ -120,7 +120,7 @@ struct Lane::State {
       bind_inputs(parity);
     }
     if (sync) binding.synchronize_inputs();
-    session.run_with(options, binding);
+    session.run_bound(options, binding);
     if (sync) binding.synchronize_outputs();
     if (!carries.empty()) parity ^= 1u;
   }

@@ -191,8 +191,8 @@ PreparedBinding::PreparedBinding(const Session& session, std::span<const Input> 
   for (const IoInfo& info : session.outputs()) binding_.bind_output(info.name, memory);
 }
 
-void PreparedBinding::run() { session_.run_with(run_options_, binding_); }
-void PreparedBinding::run_with(const RunOptions& options) { session_.run_with(options, binding_); }
+void PreparedBinding::run() { session_.run_bound(run_options_, binding_); }
+void PreparedBinding::run_with(const RunOptions& options) { session_.run_bound(options, binding_); }
 void PreparedBinding::prime(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) run();
 }

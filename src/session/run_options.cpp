@@ -38,11 +38,6 @@ OrtRunOptions* RunOptions::live(const char* what) const {
   return handle_;
 }
 
-OrtRunOptions* RunOptions::live_without_adapters(const char* what) const {
-  OrtRunOptions* h = live(what);
-  return without_adapters_ != nullptr ? without_adapters_ : h;
-}
-
 RunOptions::~RunOptions() {
   if (handle_ != nullptr) api().ReleaseRunOptions(handle_);
   if (without_adapters_ != nullptr) api().ReleaseRunOptions(without_adapters_);

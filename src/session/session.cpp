@@ -937,17 +937,29 @@ void Session::run_with_binding(const RunOptions* options, IoBinding& binding) co
   if (binding.session().handle() != handle()) {
     throw Error("Session::run: the IoBinding was made for another session");
   }
+  if (options != nullptr) {
+    run_bound(*options, binding);
+    return;
+  }
+  if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
+  if (!binding.host_to_device_.empty()) binding.rebind_host_inputs();
+  if (binding.adapters_) [[unlikely]]
+    binding.bind_adapters(nullptr);
+  check_fast(api().RunWithBinding(handle(), default_run_options(), binding.handle()), "Session::run");
+}
+
+void Session::run_bound(const RunOptions& options, IoBinding& binding) const {
+  if (!state_) [[unlikely]]
+    (void)live("Session::run");  // a moved-from PreparedBinding: throws
   if (!binding.memory_outputs_.empty()) binding.rebind_memory_outputs();
   if (!binding.host_to_device_.empty()) binding.rebind_host_inputs();
   // ORT ignores (and warns about) RunOptions' LoRA adapters here: the binding holds
   // their parameters instead, bound when the set changes (one pointer compare a run).
-  const RunOptions::AdapterSet* adapters = options != nullptr ? options->adapter_set().get() : nullptr;
-  if (adapters != binding.adapters_.get()) [[unlikely]]
-    binding.bind_adapters(options);
-  check_fast(api().RunWithBinding(
-                 handle(), options != nullptr ? options->live_without_adapters("Session::run") : default_run_options(),
-                 binding.handle()),
-             "Session::run");
+  if (options.adapter_set() != binding.adapters_) [[unlikely]]
+    binding.bind_adapters(&options);
+  check_fast(
+      api().RunWithBinding(state_->session.get(), options.live_without_adapters("Session::run"), binding.handle()),
+      "Session::run");
 }
 
 // ---- Outputs -----------------------------------------------------------------------
