@@ -8,6 +8,7 @@
 
 #include "extend/op_domain.hpp"
 #include "ort/api.hpp"
+#include "ort/protobuf_writer.hpp"
 
 namespace zrt::detail {
 
@@ -36,39 +37,20 @@ bool has_custom_ops(const SessionOptions& options) noexcept {
   return !options.op_domains().empty() || !options.op_libraries().empty() || !options.op_registrations().empty();
 }
 
-namespace {
-// Protobuf wire format, as much as an empty ModelProto needs.
-void put_varint(std::vector<std::byte>& out, std::uint64_t v) {
-  do {
-    const auto low = static_cast<std::uint8_t>(v & 0x7F);
-    v >>= 7;
-    out.push_back(static_cast<std::byte>(v != 0 ? (low | 0x80) : low));
-  } while (v != 0);
-}
-void put_bytes(std::vector<std::byte>& out, std::uint8_t tag, std::span<const std::byte> bytes) {
-  out.push_back(static_cast<std::byte>(tag));
-  put_varint(out, bytes.size());
-  out.insert(out.end(), bytes.begin(), bytes.end());
-}
-}  // namespace
-
 std::vector<std::byte> empty_model(std::span<const Opset> opsets) {
-  constexpr std::uint64_t kIrVersion = 10;
-  std::vector<std::byte> model;
-  model.push_back(std::byte{0x08});  // ModelProto.ir_version = 1 (varint)
-  put_varint(model, kIrVersion);
+  std::string model;  // ModelProto{ir_version: 10, opset_import..., graph: {name: "g"}}
+  put_int(model, 1, 10);
   for (const Opset& opset : opsets) {
-    std::vector<std::byte> id;                                    // OperatorSetIdProto
-    put_bytes(id, 0x0A, std::as_bytes(std::span(opset.domain)));  // domain = 1
-    id.push_back(std::byte{0x10});                                // version = 2 (varint)
-    put_varint(id, static_cast<std::uint64_t>(opset.version));
-    put_bytes(model, 0x42, id);  // ModelProto.opset_import = 8
+    std::string id;  // OperatorSetIdProto{domain, version}
+    put_bytes(id, 1, opset.domain);
+    put_int(id, 2, static_cast<std::uint64_t>(opset.version));
+    put_bytes(model, 8, id);
   }
-  const std::string name = "g";
-  std::vector<std::byte> graph;
-  put_bytes(graph, 0x12, std::as_bytes(std::span(name)));  // GraphProto.name = 2
-  put_bytes(model, 0x3A, graph);                           // ModelProto.graph = 7
-  return model;
+  std::string graph;
+  put_bytes(graph, 2, "g");
+  put_bytes(model, 7, graph);
+  const auto* bytes = reinterpret_cast<const std::byte*>(model.data());
+  return {bytes, bytes + model.size()};
 }
 
 }  // namespace zrt::detail

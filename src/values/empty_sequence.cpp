@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ort/api.hpp"
+#include "ort/protobuf_writer.hpp"
 #include "zrt/environment.hpp"
 #include "zrt/value.hpp"
 
@@ -16,26 +17,10 @@ namespace zrt {
 
 using detail::api;
 using detail::check;
+using detail::put_bytes;
+using detail::put_int;
 
 namespace {
-
-// The few protobuf encodings the model needs (wire types 0: varint, 2: length-delimited).
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-void put_int(std::string& out, int field, std::uint64_t v) {
-  put_varint(out, static_cast<std::uint64_t>(field) << 3);
-  put_varint(out, v);
-}
-void put_bytes(std::string& out, int field, std::string_view bytes) {
-  put_varint(out, (static_cast<std::uint64_t>(field) << 3) | 2);
-  put_varint(out, bytes.size());
-  out.append(bytes);
-}
 
 // ModelProto (onnx.proto field numbers) of: seq(tensor(T)) s = SequenceEmpty<dtype=T>().
 std::string sequence_empty_model(ElementType element) {
