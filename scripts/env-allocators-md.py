@@ -15,6 +15,7 @@ import platform
 import sys
 
 from machine_info import cpu_model, git_commit  # scripts/machine_info.py
+from md_section import write_section  # scripts/md_section.py
 
 ENV_ALLOCATORS_BEGIN = "<!-- env_allocators:begin -->"
 ENV_ALLOCATORS_END = "<!-- env_allocators:end -->"
@@ -78,32 +79,8 @@ def main():
     md, results = sys.argv[1], sys.argv[2]
     with open(results) as f:
         new = section(json.load(f))
-    try:
-        with open(md) as f:
-            text = f.read()
-    except OSError:
-        text = ""
-    begin = text.find(ENV_ALLOCATORS_BEGIN)
-    end = text.find(ENV_ALLOCATORS_END, begin) if begin >= 0 else -1
-    if begin >= 0 and end >= 0:
-        text = text[:begin] + new + text[end + len(ENV_ALLOCATORS_END):]
-    else:
-        after = text.find("<!-- replicas:end -->")
-        if after >= 0:
-            after += len("<!-- replicas:end -->")
-            text = text[:after] + "\n\n" + new + text[after:]
-        else:
-            at = -1
-            for marker in ("<!-- devices:begin -->", "<!-- soak:begin -->"):
-                at = text.find(marker)
-                if at >= 0:
-                    break
-            if at >= 0:
-                text = text[:at] + new + "\n\n" + text[at:]
-            else:
-                text = text.rstrip() + "\n\n" + new + "\n"
-    with open(md, "w") as f:
-        f.write(text)
+    write_section(md, ENV_ALLOCATORS_BEGIN, ENV_ALLOCATORS_END, new,
+                  before=("<!-- devices:begin -->", "<!-- soak:begin -->"))
 
 
 if __name__ == "__main__":

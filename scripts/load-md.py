@@ -17,6 +17,7 @@ import platform
 import sys
 
 from machine_info import cpu_model, git_commit  # scripts/machine_info.py
+from md_section import write_section  # scripts/md_section.py
 
 LOAD_BEGIN = "<!-- load:begin -->"
 LOAD_END = "<!-- load:end -->"
@@ -290,19 +291,7 @@ def main():
         f.write(svg(runs))
     svg_rel = os.path.relpath(os.path.abspath(svg_path), os.path.dirname(os.path.abspath(md_path)))
     new = section(runs, open_runs, svg_rel, root)
-    try:
-        with open(md_path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    b = text.find(LOAD_BEGIN)
-    e = text.find(LOAD_END, b) if b >= 0 else -1
-    if b >= 0 and e >= 0:
-        text = text[:b] + new + text[e + len(LOAD_END):]
-    else:
-        text = text.rstrip() + ("\n\n" if text.strip() else "") + new + "\n"
-    with open(md_path, "w") as f:
-        f.write(text)
+    write_section(md_path, LOAD_BEGIN, LOAD_END, new)
     print(f"wrote {svg_path} and the load section of {md_path}")
 
 

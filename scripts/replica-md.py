@@ -14,6 +14,7 @@ import platform
 import sys
 
 from machine_info import cpu_model, git_commit  # scripts/machine_info.py
+from md_section import write_section  # scripts/md_section.py
 
 REPLICAS_BEGIN = "<!-- replicas:begin -->"
 REPLICAS_END = "<!-- replicas:end -->"
@@ -106,27 +107,7 @@ def main():
     md, results = sys.argv[1], sys.argv[2]
     with open(results) as f:
         new = section(json.load(f))
-    try:
-        with open(md) as f:
-            text = f.read()
-    except OSError:
-        text = ""
-    begin = text.find(REPLICAS_BEGIN)
-    end = text.find(REPLICAS_END, begin) if begin >= 0 else -1
-    if begin >= 0 and end >= 0:
-        text = text[:begin] + new + text[end + len(REPLICAS_END):]
-    else:
-        at = -1
-        for marker in ("<!-- devices:begin -->", "<!-- soak:begin -->"):
-            at = text.find(marker)
-            if at >= 0:
-                break
-        if at >= 0:
-            text = text[:at] + new + "\n\n" + text[at:]
-        else:
-            text = text.rstrip() + "\n\n" + new + "\n"
-    with open(md, "w") as f:
-        f.write(text)
+    write_section(md, REPLICAS_BEGIN, REPLICAS_END, new, before=("<!-- devices:begin -->", "<!-- soak:begin -->"))
 
 
 if __name__ == "__main__":

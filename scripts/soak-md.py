@@ -15,6 +15,7 @@ import platform
 import sys
 
 from machine_info import cpu_model, git_commit  # scripts/machine_info.py
+from md_section import write_section  # scripts/md_section.py
 
 SOAK_BEGIN = "<!-- soak:begin -->"
 SOAK_END = "<!-- soak:end -->"
@@ -289,19 +290,7 @@ def main():
         f.write(svg(runs))
     svg_rel = os.path.relpath(os.path.abspath(svg_path), os.path.dirname(os.path.abspath(md_path)))
     new = section(runs, svg_rel, root)
-    try:
-        with open(md_path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    b = text.find(SOAK_BEGIN)
-    e = text.find(SOAK_END, b) if b >= 0 else -1
-    if b >= 0 and e >= 0:
-        text = text[:b] + new + text[e + len(SOAK_END):]
-    else:
-        text = text.rstrip() + ("\n\n" if text.strip() else "") + new + "\n"
-    with open(md_path, "w") as f:
-        f.write(text)
+    write_section(md_path, SOAK_BEGIN, SOAK_END, new)
     print(f"wrote {svg_path} and the soak section of {md_path}")
 
 
