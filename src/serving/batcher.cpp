@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "serving/output_shapes.hpp"
 #include "serving/serving_detail.hpp"
 #include "values/small_array.hpp"
 #include "zrt/runtime.hpp"
@@ -368,29 +369,17 @@ std::vector<Shape> Batcher::State::output_shapes(const BatcherOptions& options, 
            std::to_string(n_out) + " outputs");
     }
   } else {
-    std::vector<std::pair<std::string, std::int64_t>> symbols;
-    for (std::size_t i = 0; i < n_in; ++i) {
-      const IoInfo& info = session.input(i);
-      for (std::size_t d = 0; d < info.symbolic_dims.size() && d < inputs[i].rank(); ++d) {
-        if (!info.symbolic_dims[d].empty() && info.shape[d] < 0)
-          symbols.emplace_back(info.symbolic_dims[d], inputs[i][d]);
-      }
-    }
+    const detail::ResolvedOutputs resolved = detail::resolve_output_shapes(session, inputs, "Batcher");
     for (std::size_t o = 0; o < n_out; ++o) {
       const IoInfo& info = session.output(o);
       if (info.kind != ValueKind::Tensor || !info.has_shape || info.element_type == ElementType::String) {
         fail(detail::output_label(session, o) + " " + info.to_string() +
              ": only numeric tensor outputs with a declared rank can be batched");
       }
-      std::vector<std::int64_t> dims(info.shape.begin(), info.shape.end());
+      std::vector<std::int64_t> dims(resolved.shapes[o].dims().begin(), resolved.shapes[o].dims().end());
       for (std::size_t d = 0; d < dims.size(); ++d) {
         if (dims[d] >= 0) continue;
-        const std::string& sym = d < info.symbolic_dims.size() ? info.symbolic_dims[d] : std::string();
-        const auto it =
-            std::find_if(symbols.begin(), symbols.end(), [&](const auto& p) { return !sym.empty() && p.first == sym; });
-        if (it != symbols.end()) {
-          dims[d] = it->second;
-        } else if (d == 0) {
+        if (d == 0) {
           dims[d] = static_cast<std::int64_t>(size);  // a free leading dim is the batch
         } else {
           fail(detail::output_label(session, o) + " " + info.to_string() + ": dim " + std::to_string(d) +

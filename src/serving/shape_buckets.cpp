@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "serving/output_shapes.hpp"
 #include "zrt/error.hpp"
 #include "zrt/runtime.hpp"
 
@@ -86,15 +87,10 @@ void check_input_shapes(const Session& session, std::span<const Shape> shapes) {
   }
 }
 
-// The model's output shapes with symbolic dims resolved from the input shapes (a
-// symbol named by an input dim takes that dim's value); a dim that stays free is -1.
-// Unranked outputs get an empty shape with has_rank = false.
-struct Resolved {
-  std::vector<Shape> shapes;
-  std::vector<bool> free;  // per output: some dim unresolved (or no rank)
-};
+}  // namespace
 
-Resolved resolve_outputs(const Session& session, std::span<const Shape> inputs) {
+detail::ResolvedOutputs detail::resolve_output_shapes(const Session& session, std::span<const Shape> inputs,
+                                                      const char* what) {
   std::vector<std::pair<std::string_view, std::int64_t>> symbols;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const IoInfo& info = session.input(i);
@@ -106,12 +102,13 @@ Resolved resolve_outputs(const Session& session, std::span<const Shape> inputs) 
       if (it == symbols.end()) {
         symbols.emplace_back(symbol, inputs[i][d]);
       } else if (it->second != inputs[i][d]) {
-        throw Error("ShapeBuckets: dim '" + symbol + "' is " + std::to_string(it->second) + " in one input and " +
-                    std::to_string(inputs[i][d]) + " in " + input_name(session, i) + ", shapes " + describe(inputs));
+        throw Error(std::string(what) + ": dim '" + symbol + "' is " + std::to_string(it->second) +
+                    " in one input and " + std::to_string(inputs[i][d]) + " in " + input_name(session, i) +
+                    ", shapes " + describe(inputs));
       }
     }
   }
-  Resolved out;
+  ResolvedOutputs out;
   for (const IoInfo& info : session.outputs()) {
     if (!info.has_shape || info.kind != ValueKind::Tensor) {
       out.shapes.emplace_back();
@@ -136,6 +133,8 @@ Resolved resolve_outputs(const Session& session, std::span<const Shape> inputs) 
   }
   return out;
 }
+
+namespace {
 
 bool has_storage(const std::vector<std::pair<std::string, IoStorage>>& storage, const std::string& name) {
   return std::any_of(storage.begin(), storage.end(), [&](const auto& p) { return p.first == name; });
@@ -243,7 +242,7 @@ ShapeBuckets::Bucket& ShapeBuckets::build(std::span<const Shape> input_shapes) {
     }
     for (std::size_t o = 0; o < free.size(); ++o) free[o] = !bucket->output_shapes_[o].is_static();
   } else {
-    Resolved resolved = resolve_outputs(model, input_shapes);
+    detail::ResolvedOutputs resolved = detail::resolve_output_shapes(model, input_shapes, "ShapeBuckets");
     bucket->output_shapes_ = std::move(resolved.shapes);
     free = std::move(resolved.free);
   }
